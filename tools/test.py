@@ -1,0 +1,71 @@
+#!/usr/bin/env python
+"""Run llmnb's whole test suite and end with the line `N passed, M failed`.
+
+What counts as one test: each notebook run by `nbdev-test` (every cell of it, except cells flagged with a `tst_flags`
+flag such as `slow`, unless the flag is given), plus three repository checks: the notebooks and `llmnb/` are in sync
+(`nbdev-export` changes nothing), the notebooks are clean (`nbdev-clean` changes nothing), and README.md is the
+rendering of nbs/index.ipynb (`tools/readme.py --check`).
+
+    python tools/test.py                  # the default suite (fast, CPU, offline)
+    python tools/test.py --flags slow     # also the slow cells
+    python tools/test.py nbs/04_gpt.ipynb # one notebook (the repository checks still run)
+"""
+import argparse, os, re, subprocess, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# One BLAS/OpenMP thread per notebook: nbdev-test runs notebooks in parallel, and N notebooks x N threads on N cores
+# made tiny fits 8-10x slower. Tests never touch the network.
+ENV = dict(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', TOKENIZERS_PARALLELISM='false', MPLBACKEND='Agg',
+           HF_HUB_OFFLINE='1', HF_DATASETS_OFFLINE='1', TRANSFORMERS_OFFLINE='1', HF_HUB_DISABLE_TELEMETRY='1',
+           PYTHONWARNINGS='ignore::DeprecationWarning')
+
+def sh(cmd, **kw): return subprocess.run(cmd, cwd=ROOT, env={**os.environ, **ENV}, text=True, capture_output=True, **kw)
+
+def tree_state():
+    "What git sees of the working tree: status plus the diff itself."
+    return sh(['git', 'status', '--porcelain']).stdout + sh(['git', 'diff']).stdout
+
+def check_unchanged(name, cmd):
+    "Run `cmd` and fail if it changed the working tree (skipped, not counted, outside a git checkout)."
+    if sh(['git', 'rev-parse', '--is-inside-work-tree']).returncode: return None
+    before = tree_state()
+    r = sh(cmd)
+    after = tree_state()
+    ok = r.returncode == 0 and before == after
+    if not ok:
+        print(f'FAILED {name}: `{" ".join(cmd)}` ' + (f'exited {r.returncode}\n{r.stderr[-3000:]}' if r.returncode else
+              'changed files:\n' + sh(['git', 'status', '--porcelain']).stdout), flush=True)
+    else: print(f'ok     {name}', flush=True)
+    return ok
+
+def notebooks(path):
+    from nbdev.doclinks import nbglob
+    return [Path(f) for f in nbglob(path, as_path=True)]
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('path', nargs='?', help='a notebook or folder (default: all of nbs/)')
+    p.add_argument('--flags', default='', help='space-separated test flags to run too, e.g. "slow"')
+    p.add_argument('--n-workers', type=int, default=os.cpu_count(), help='notebooks run in parallel')
+    a = p.parse_args()
+    t0 = time.time()
+    results = [check_unchanged('notebooks and llmnb/ in sync', ['nbdev-export']),
+               check_unchanged('notebooks clean', ['nbdev-clean']),
+               check_unchanged('README.md renders nbs/index.ipynb', [sys.executable, 'tools/readme.py'])]
+    checks = [r for r in results if r is not None]
+    nbs = notebooks(a.path)
+    cmd = ['nbdev-test', '--n-workers', str(a.n_workers), '--timing'] + (['--flags', a.flags] if a.flags else [])
+    if a.path: cmd.append(a.path)
+    print(f'running {len(nbs)} notebooks: {" ".join(cmd)}', flush=True)
+    r = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **ENV}, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    print(r.stdout, flush=True)
+    failed = set(re.findall(r'^\t(\S+\.ipynb)$', r.stdout, re.M))
+    if r.returncode and not failed: failed = {n.name for n in nbs}   # crashed before reporting: count all as failed
+    n_pass = sum(checks) + sum(n.name not in failed for n in nbs)
+    n_fail = len(checks) - sum(checks) + sum(n.name in failed for n in nbs)
+    print(f'{len(nbs)} notebooks and {len(checks)} checks in {time.time()-t0:.0f}s')
+    print(f'{n_pass} passed, {n_fail} failed')
+    sys.exit(1 if n_fail else 0)
+
+if __name__ == '__main__': main()
