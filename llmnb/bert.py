@@ -13,7 +13,7 @@ from transformers import (PretrainedConfig, PreTrainedModel, AutoConfig, AutoMod
                           AutoModelForSequenceClassification)
 from transformers.modeling_outputs import BaseModelOutputWithPooling, MaskedLMOutput, SequenceClassifierOutput
 from .attention import padding_mask
-from .gpt import Block
+from .gpt import Block, GPT2_NAMES
 
 # %% auto #0
 __all__ = ['BERTConfig', 'BERTPreTrainedModel', 'BERTModel', 'MLMHead', 'BERTForMaskedLM', 'classification_loss',
@@ -23,8 +23,7 @@ __all__ = ['BERTConfig', 'BERTPreTrainedModel', 'BERTModel', 'MLMHead', 'BERTFor
 class BERTConfig(PretrainedConfig):
     "Configuration of our BERT encoder, with GPT-2-style names (and HF's standard names mapped onto them)."
     model_type = 'llmnb-bert'
-    attribute_map = dict(hidden_size='n_embd', num_attention_heads='n_head', num_hidden_layers='n_layer',
-                         max_position_embeddings='block_size')
+    attribute_map = GPT2_NAMES
     def __init__(self,
                  vocab_size:int=30522, # tokens in the vocabulary
                  block_size:int=512, # longest sequence (number of learned positions)

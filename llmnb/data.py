@@ -19,7 +19,7 @@ from transformers import PreTrainedTokenizerBase
 
 # %% auto #0
 __all__ = ['pydocs', 'stdlib_classification', 'load_corpus', 'split_corpus', 'pack', 'clm_collate', 'mask_tokens', 'MLMCollate',
-           'fetch_blocks', 'lm_dataloaders']
+           'fetch_blocks', 'random_windows', 'lm_dataloaders']
 
 # %% ../nbs/03_data.ipynb #36a0abbc
 _SKIP_DIRS = {'test', 'tests', 'idle_test', 'site-packages', 'dist-packages', '__pycache__'}
@@ -234,10 +234,20 @@ def fetch_blocks(ds:Dataset, idxs)->torch.Tensor:
     col = ds.with_format('arrow')[list(idxs)]['input_ids'].combine_chunks()
     return torch.from_numpy(np.asarray(col.flatten()).reshape(len(col), -1).astype(np.int64))
 
+def random_windows(ds:Dataset, idxs)->torch.Tensor:
+    "Windows of a block's length starting at a random offset inside blocks `idxs` (nanoGPT's random sampling)."
+    idxs = [min(i, len(ds) - 2) for i in idxs]
+    two = fetch_blocks(ds, [j for i in idxs for j in (i, i + 1)]).view(len(idxs), 2, -1)   # (B, 2, T+1)
+    n = two.shape[-1]
+    stream = torch.cat([two[:, 0], two[:, 1, 1:]], 1)             # (B, 2T+1): consecutive blocks overlap by one token
+    off = torch.randint(n - 1, (len(idxs), 1))
+    return stream.gather(1, off + torch.arange(n))                  # (B, T+1)
+
 def _block_dl(ds, bs, collate, train, n_batches, num_workers):
     "A fastai `DataLoader` over the rows of `ds` that fetches each batch in one take and collates it."
     kw = dict(create_item=lambda i: i, create_batch=lambda idxs: collate(fetch_blocks(ds, idxs)), num_workers=num_workers)
-    if train and n_batches:   # nanoGPT sampling: random blocks, with replacement, `dl.n // bs` batches per epoch
+    if train and n_batches:   # nanoGPT sampling: windows at random offsets, with replacement, `dl.n // bs` batches per epoch
+        if len(ds) > 1: kw['create_batch'] = lambda idxs: collate(random_windows(ds, idxs))
         dl = DataLoader(ds, bs=bs, n=n_batches*bs, get_idxs=lambda: torch.randint(len(ds), (dl.n,)).tolist(), **kw)
         dl.random_batches = True   # `n` may be changed between epochs (a step budget's last epoch is shorter)
         return dl

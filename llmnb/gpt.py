@@ -18,14 +18,16 @@ except ImportError: from torch.nn import init
 from .attention import MultiHeadAttention, padding_mask
 
 # %% auto #0
-__all__ = ['GPT', 'GPTConfig', 'MLP', 'Block', 'GPTPreTrainedModel', 'GPTModel', 'GPTForCausalLM', 'from_gpt2']
+__all__ = ['GPT2_NAMES', 'GPT', 'GPTConfig', 'MLP', 'Block', 'GPTPreTrainedModel', 'GPTModel', 'GPTForCausalLM', 'from_gpt2']
 
 # %% ../nbs/04_gpt.ipynb #06952f45
+GPT2_NAMES = dict(hidden_size='n_embd', num_attention_heads='n_head', num_hidden_layers='n_layer',
+                  max_position_embeddings='block_size')   # HF's standard config names -> GPT-2's
+
 class GPTConfig(PretrainedConfig):
     "Configuration of a `GPT`, with GPT-2's names (and HF's standard names mapped onto them)."
     model_type = 'llmnb-gpt'
-    attribute_map = dict(hidden_size='n_embd', num_attention_heads='n_head', num_hidden_layers='n_layer',
-                         max_position_embeddings='block_size')
+    attribute_map = GPT2_NAMES
     def __init__(self,
                  vocab_size:int=50304, # tokens in the vocabulary (GPT-2's 50257 padded to a multiple of 64)
                  block_size:int=1024, # longest sequence (number of learned positions)

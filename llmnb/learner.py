@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/learner.html.md"""
 
 # %% ../nbs/06_learner.ipynb #69ab1d24
 from __future__ import annotations
-import math, time
+import gc, math, time
 from pathlib import Path
 import torch
 import torch.nn as nn
@@ -20,14 +20,16 @@ import sys
 from fastai.callback.training import GradientClip, GradientAccumulation
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import Perplexity
-from fastai.optimizer import Adam
+from fastai.optimizer import OptimWrapper
+from functools import partial
 from fastcore.basics import store_attr, patch
 from fastcore.foundation import L
 from .core import atomic_path
 
 # %% auto #0
 __all__ = ['HFModel', 'transformer_splitter', 'TokenAccuracy', 'TokenPerplexity', 'Autocast', 'mixed_precision_cb', 'peak_flops',
-           'flops_per_token', 'Throughput', 'SaveCheckpoint', 'NaNGuard', 'PlainProgress', 'lm_learner']
+           'flops_per_token', 'Throughput', 'GCFreeze', 'SaveCheckpoint', 'NaNGuard', 'PlainProgress', 'AdamW2D',
+           'adamw', 'lm_learner']
 
 # %% ../nbs/06_learner.ipynb #f81bee58
 class HFModel(nn.Module):
@@ -121,12 +123,13 @@ def peak_flops(device='cpu', dtype=torch.float32, n:int=1024)->float:
     key = (str(device), dtype, n)
     if key not in _probe_cache:
         a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
-        for _ in range(2): a @ b   # warm up
-        if device.type == 'cuda': torch.cuda.synchronize(device)
-        reps, t0 = 5, time.perf_counter()
-        for _ in range(reps): a @ b
-        if device.type == 'cuda': torch.cuda.synchronize(device)
-        _probe_cache[key] = 2 * n**3 * reps / (time.perf_counter() - t0)
+        best = float('inf')
+        for i in range(12):   # the fastest of 10 timed matmuls, after 2 for warm-up
+            if device.type == 'cuda': torch.cuda.synchronize(device)
+            t0 = time.perf_counter(); a @ b
+            if device.type == 'cuda': torch.cuda.synchronize(device)
+            if i >= 2: best = min(best, time.perf_counter() - t0)
+        _probe_cache[key] = 2 * n**3 / best
     return _probe_cache[key]
 
 def flops_per_token(model:nn.Module, seq_len:int)->float:
@@ -148,11 +151,13 @@ class Throughput(Callback):
             names = self.recorder.metric_names
             i = len(names) - 1 if names and names[-1] == 'time' else len(names)
             self.recorder.metric_names = L(list(names[:i]) + ['tokens/s', 'mfu'] + list(names[i:]))
-    def before_train(self): self.tokens, self.fpt, self.t0 = 0, None, time.perf_counter()
+    def before_train(self): self.tokens, self.fpt, self.steps, self.t0 = 0, None, [], time.perf_counter()
     def after_batch(self):
         if not self.training: return
         x = self.xb[0]['input_ids'] if isinstance(self.xb[0], dict) else self.xb[0]
         self.tokens += x.numel()
+        now = time.perf_counter()
+        self.steps.append(now - getattr(self, '_last', self.t0)); self._last = now
         if self.fpt is None:
             self.fpt = flops_per_token(self.model, x.shape[-1])
             dev = x.device
@@ -164,12 +169,22 @@ class Throughput(Callback):
         dt = time.perf_counter() - self.t0
         self.tok_s = self.tokens / dt if dt and self.tokens else 0.
         self.mfu = (self.fpt or 0) * self.tok_s / self.peak_ if self.tokens else 0.
-        self.history.append(dict(tokens=self.tokens, seconds=dt, tokens_per_s=self.tok_s, mfu=self.mfu))
+        med = sorted(self.steps)[len(self.steps) // 2] if self.steps else 0.
+        self.history.append(dict(tokens=self.tokens, seconds=dt, tokens_per_s=self.tok_s, mfu=self.mfu, steps=len(self.steps),
+                                 median_step_s=med))
+        del self._last
     def after_validate(self):
         if hasattr(self.learn, 'recorder') and getattr(self, 'tokens', 0):
             self.recorder.log += [round(self.tok_s), f'{self.mfu:.2%}']
 
 # %% ../nbs/06_learner.ipynb #aaa3d297
+class GCFreeze(Callback):
+    "Exclude the objects alive when training starts from garbage-collection passes (`gc.freeze`) during `fit`."
+    def before_fit(self): gc.collect(); gc.freeze()
+    def after_fit(self): gc.unfreeze()
+    def after_cancel_fit(self): gc.unfreeze()
+
+# %% ../nbs/06_learner.ipynb #ab1fb4f1
 def _plain(o):
     "fastai containers (`L`) to lists, recursively, so that `torch.load(..., weights_only=True)` reads the file."
     if isinstance(o, dict): return {k: _plain(v) for k, v in o.items()}
@@ -211,7 +226,7 @@ class NaNGuard(Callback):
                                      f'before this step could change the weights; {where}. Lower the learning rate, '
                                      'raise warmup or clip gradients harder.')
 
-# %% ../nbs/06_learner.ipynb #ee8c797b
+# %% ../nbs/06_learner.ipynb #458e0731
 class PlainProgress(Callback):
     "Print fastai's progress table as plain rows (for logs and pipes), without progress bars."
     order = ProgressCallback.order
@@ -229,7 +244,30 @@ def _interactive()->bool:
     "True in a Jupyter notebook or a terminal."
     return IN_NOTEBOOK or sys.stdout.isatty()
 
-# %% ../nbs/06_learner.ipynb #150a8f7c
+# %% ../nbs/06_learner.ipynb #31761894
+class AdamW2D(torch.optim.AdamW):
+    "PyTorch AdamW whose decoupled weight decay only touches parameters with 2+ dimensions (matrices, embeddings)."
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.1, **kwargs):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, **kwargs)
+    @torch.no_grad()
+    def step(self, closure=None):
+        wds = [g['weight_decay'] for g in self.param_groups]
+        for g in self.param_groups:   # the decay AdamW would apply, restricted to matrices: p *= 1 - lr*wd
+            ps = [p for p in g['params'] if p.grad is not None and p.ndim >= 2]
+            if ps and g['weight_decay']: torch._foreach_mul_(ps, 1 - g['lr'] * g['weight_decay'])
+            g['weight_decay'] = 0.
+        try: return super().step(closure)
+        finally:
+            for g, wd in zip(self.param_groups, wds): g['weight_decay'] = wd
+
+def adamw(params, betas=(0.9, 0.99), eps=1e-8, fused:bool|None=None, **kwargs)->OptimWrapper:
+    "fastai optimizer: `AdamW2D` (fused where supported) in an `OptimWrapper`; takes fastai's `lr`, `wd`, `mom`, `sqr_mom`."
+    if 'wd' in kwargs: kwargs['weight_decay'] = kwargs.pop('wd')   # fastai's name for it
+    ps = [p for g in L(params) for p in (g if isinstance(g, (list, L)) else [g])]
+    if fused is None: fused = all(p.device.type in ('cuda', 'cpu') and p.is_floating_point() for p in ps)
+    return OptimWrapper(params, opt=partial(AdamW2D, betas=betas, eps=eps, fused=fused, foreach=None if fused else True), **kwargs)
+
+# %% ../nbs/06_learner.ipynb #ade098f5
 def lm_learner(dls, # `DataLoaders` of `(x, y)` blocks (`data.lm_dataloaders`)
                model:nn.Module, # a causal or masked LM: ours or any `transformers` model
                lr:float=1e-3, # default learning rate (`lr_max` of `fit_one_cycle`)
@@ -245,11 +283,11 @@ def lm_learner(dls, # `DataLoaders` of `(x, y)` blocks (`data.lm_dataloaders`)
                throughput:bool=True, # add the tokens/s and MFU columns
                **kwargs)->Learner: # passed to `Learner`
     "A fastai `Learner` for language modelling with a HF model."
-    cb = [NaNGuard()] + ([GradientClip(clip)] if clip else []) + ([Throughput()] if throughput else [])
+    cb = [NaNGuard(), GCFreeze()] + ([GradientClip(clip)] if clip else []) + ([Throughput()] if throughput else [])
     if grad_accum > 1: cb.append(GradientAccumulation(n_acc=dls.train.bs * grad_accum))
     mp = mixed_precision_cb(mixed_precision, dls.device if dls.device is not None else 'cpu')
     if mp is not None: cb.append(mp)
-    opt = lambda params, **kw: Adam(params, mom=betas[0], sqr_mom=betas[1], eps=eps, decouple_wd=True, **kw)
+    opt = partial(adamw, betas=betas, eps=eps)
     learn = Learner(dls, HFModel(model, compile=compile), loss_func=CrossEntropyLossFlat(ignore_index=-100),
                     opt_func=opt, lr=lr, wd=wd, splitter=transformer_splitter, wd_bn_bias=False,
                     metrics=metrics if metrics is not None else [TokenAccuracy(), TokenPerplexity()],
