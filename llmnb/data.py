@@ -13,6 +13,10 @@ import torch
 import datasets
 from datasets import Dataset, DatasetDict, ClassLabel, Features, Sequence, Value, load_dataset
 import numpy as np
+import warnings
+with warnings.catch_warnings():   # fastai 2.8 calls torch.jit.script at import, which torch 2.9+ deprecates: not our users' concern
+    warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
+    import fastai.torch_basics
 from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
 from transformers import PreTrainedTokenizerBase

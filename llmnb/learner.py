@@ -10,6 +10,10 @@ import gc, math, time
 from pathlib import Path
 import torch
 import torch.nn as nn
+import warnings
+with warnings.catch_warnings():   # fastai 2.8 calls torch.jit.script at import, which torch 2.9+ deprecates: not our users' concern
+    warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
+    import fastai.torch_basics
 from fastai.learner import Learner, Recorder, Metric, AvgLoss
 from fastai.callback.core import Callback, CancelTrainException, CancelFitException
 from fastai.callback.fp16 import MixedPrecision
