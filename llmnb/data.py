@@ -253,7 +253,7 @@ def _block_dl(ds, bs, collate, train, n_batches, num_workers):
     if train and n_batches:   # nanoGPT sampling: windows at random offsets, with replacement, `dl.n // bs` batches per epoch
         if len(ds) > 1: kw['create_batch'] = lambda idxs: collate(random_windows(ds, idxs))
         dl = DataLoader(ds, bs=bs, n=n_batches*bs, get_idxs=lambda: torch.randint(len(ds), (dl.n,)).tolist(), **kw)
-        dl.random_batches = True   # `n` may be changed between epochs (a step budget's last epoch is shorter)
+        dl.epoch_batches = n_batches   # `n` may be changed between epochs (a step budget's last epoch is shorter)
         return dl
     if not train and n_batches and n_batches*bs < len(ds):   # evenly spaced subset, the same every time
         ds = ds.select(np.linspace(0, len(ds)-1, n_batches*bs).round().astype(int))

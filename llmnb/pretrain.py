@@ -15,7 +15,7 @@ from fastcore.script import call_parse
 import datasets
 from transformers import AutoTokenizer, GenerationConfig
 from transformers.utils import logging as hf_logging
-from .core import set_seed, get_device
+from .core import set_seed
 from .tokenizers import train_tokenizer
 from .data import load_corpus, split_corpus, lm_dataloaders, mask_tokens
 from .gpt import GPT, GPTConfig
@@ -45,10 +45,8 @@ class StepSchedule(Callback):
         if self.train_iter >= self.max_iters: raise CancelFitException()
     def before_train(self):
         dl = self.dls.train
-        if getattr(dl, 'random_batches', False):   # shorten the last epoch to end on max_iters
-            per_epoch = getattr(self, 'per_epoch', None) or len(dl)
-            self.per_epoch = per_epoch
-            dl.n = dl.bs * min(per_epoch, self.max_iters - self.train_iter)
+        if getattr(dl, 'epoch_batches', None):   # random batches: shorten the last epoch to end on max_iters
+            dl.n = dl.bs * min(dl.epoch_batches, self.max_iters - self.train_iter)
     def before_batch(self):
         if not self.training: return
         lr = lr_at(self.train_iter, self.lr, self.min_lr, self.warmup_iters, self.max_iters)
@@ -147,11 +145,11 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
     step_budget = epochs is None
     dls = lm_dataloaders(sp, tok, block_size, bs, mlm=arch == 'bert', train_batches=eval_interval if step_budget else None,
                          valid_batches=eval_iters)
-    ids = dict(vocab_size=max(len(tok), vocab_size or 0) if tokenizer not in ('char', 'bpe') else len(tok),
+    cfg = dict(vocab_size=max(len(tok), vocab_size or 0) if tokenizer not in ('char', 'bpe') else len(tok),
                block_size=block_size, n_layer=n_layer, n_head=n_head, n_embd=n_embd, dropout=dropout,
                bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
     set_seed(seed)
-    model = GPT(GPTConfig(**ids)) if arch == 'gpt' else BERTForMaskedLM(BERTConfig(**ids))
+    model = GPT(GPTConfig(**cfg)) if arch == 'gpt' else BERTForMaskedLM(BERTConfig(**cfg))
     if arch == 'gpt': model.generation_config = GenerationConfig(
         do_sample=True, temperature=temperature, top_k=top_k, top_p=top_p, max_new_tokens=max_new_tokens,
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
