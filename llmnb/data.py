@@ -23,7 +23,8 @@ from transformers import PreTrainedTokenizerBase
 
 # %% auto #0
 __all__ = ['pydocs', 'stdlib_classification', 'load_corpus', 'split_corpus', 'pack', 'clm_collate', 'mask_tokens', 'MLMCollate',
-           'fetch_blocks', 'random_windows', 'lm_dataloaders']
+           'fetch_blocks', 'random_windows', 'lm_dataloaders', 'load_labelled', 'encode_labels', 'pad_batch',
+           'cls_dataloaders']
 
 # %% ../nbs/03_data.ipynb #36a0abbc
 _SKIP_DIRS = {'test', 'tests', 'idle_test', 'site-packages', 'dist-packages', '__pycache__'}
@@ -92,8 +93,8 @@ def _is_blank(f)->bool:
             if chunk.strip(): return False
     return True
 
-def _load_files(path:Path, column:str, sample_by:str, encoding:str)->Dataset:
-    "Load a file or a folder of text/json/csv files with `datasets.load_dataset`."
+def _load_files(path:Path, cols:dict, sample_by:str, encoding:str)->Dataset:
+    "Load a file or a folder of text/json/csv files with `datasets.load_dataset`, keeping columns `cols`."
     files = [path] if path.is_file() else sorted(p for p in path.rglob('*') if p.is_file() and p.suffix.lower() in _KINDS)
     if not files: raise ValueError(f'{path} has no files llmnb can read (looked for {", ".join(_KINDS)})')
     unknown = [f for f in files if f.suffix.lower() not in _KINDS]
@@ -114,18 +115,23 @@ def _load_files(path:Path, column:str, sample_by:str, encoding:str)->Dataset:
             if bad: raise ValueError(f'{bad[0]} is not valid UTF-8 (byte {bad[1]}): convert it, or pass '
                                      f"encoding= (e.g. 'latin-1') for text files") from e
             raise ValueError(f'could not read {", ".join(map(str, fs[:3]))}: {e}') from e
-        parts.append(_pick_column(ds, column if kind != 'text' else 'text', str(fs[0])))
+        if kind == 'text': cols = {('text' if v == 'text' else k): v for k, v in cols.items()}   # text files: one column, 'text'
+        parts.append(_pick(ds, cols, str(fs[0])))
     return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
 
-def _pick_column(ds:Dataset, column:str, what:str)->Dataset:
-    "Keep only `column` of `ds`, renamed `text`; clear errors for a missing or non-text column."
-    if column not in ds.column_names:
-        raise ValueError(f'{what} has no column {column!r}; its columns are {ds.column_names}: pass column=...')
-    dtype = getattr(ds.features[column], 'dtype', None)
-    if dtype not in ('string', 'large_string'):
-        raise ValueError(f'column {column!r} of {what} holds {ds.features[column]}, not text: pick a text column')
-    ds = ds.select_columns([column])
-    return ds.rename_column(column, 'text') if column != 'text' else ds
+def _pick(ds:Dataset, cols:dict, what:str)->Dataset:
+    "Keep the columns `cols` of `ds` (source name → new name); a clear error for a missing one."
+    for c in cols:
+        if c not in ds.column_names:
+            raise ValueError(f'{what} has no column {c!r}; its columns are {ds.column_names}: pass the right column name')
+    return ds.select_columns(list(cols)).rename_columns({k: v for k, v in cols.items() if k != v})
+
+def _check_text(ds:Dataset, what:str, col:str='text', orig:str|None=None)->Dataset:
+    "An error if column `col` of `ds` does not hold strings."
+    if getattr(ds.features[col], 'dtype', None) not in ('string', 'large_string'):
+        raise ValueError(f'column {orig or col!r} of {what} holds {ds.features[col]}, not text: pick a text column')
+    return ds
+
 
 # %% ../nbs/03_data.ipynb #b96571f8
 def _hub(source:str, name, split:str, **kwargs)->Dataset:
@@ -143,8 +149,27 @@ def _clean(ds:Dataset, what:str)->Dataset:
     if len(ds) == 0: raise ValueError(f'the corpus {what} is empty: it holds no text after dropping empty rows')
     return ds
 
-def load_corpus(source=None, # None/'pydocs', a file, a folder, a list of strings, a `Dataset`, or a hub dataset name
-                column:str='text', # the text column (json, csv, tsv, datasets)
+def _read(source, cols:dict, split:str='train', name=None, sample_by:str='paragraph', encoding:str='utf-8', **kwargs)->Dataset:
+    "Any source (see `load_corpus`) as a `Dataset` with the columns `cols` (source name → new name)."
+    if source is None or isinstance(source, str) and source == 'pydocs': return _pick(pydocs(), {'text': v for v in cols.values()}, 'pydocs')
+    if isinstance(source, (list, tuple)):
+        if not all(isinstance(t, str) for t in source): raise TypeError('a list corpus must hold strings only')
+        return _pick(Dataset.from_dict({'text': list(source)}), cols, 'the list')
+    if isinstance(source, DatasetDict):
+        if split not in source: raise ValueError(f'the DatasetDict has no split {split!r}; its splits are {list(source)}')
+        return _pick(source[split], cols, f'split {split!r}')
+    if isinstance(source, Dataset): return _pick(source, cols, 'the dataset')
+    if hasattr(source, 'to_dict') and hasattr(source, 'columns'):   # a pandas DataFrame
+        return _pick(Dataset.from_pandas(source, preserve_index=False), cols, 'the DataFrame')
+    if isinstance(source, (str, Path)) and Path(source).expanduser().exists():
+        return _load_files(Path(source).expanduser(), cols, sample_by, encoding)
+    if isinstance(source, Path) or os.sep in str(source) and not re.fullmatch(r'[\w.-]+/[\w.-]+', str(source)) \
+            or Path(source).suffix.lower() in _KINDS:
+        raise FileNotFoundError(f'no such file or folder: {source}')
+    return _pick(_hub(str(source), name, split, **kwargs), cols, f'hub dataset {source!r}')
+
+def load_corpus(source=None, # None/'pydocs', a file, a folder, a list of strings, a DataFrame, a `Dataset`, or a hub dataset name
+                column:str='text', # the text column (json, csv, tsv, DataFrame, datasets)
                 split:str='train', # the split of a hub dataset or a `DatasetDict`
                 name:str|None=None, # the configuration of a hub dataset
                 sample_by:str='paragraph', # text files: one row per 'line', 'paragraph' or 'document'
@@ -152,21 +177,9 @@ def load_corpus(source=None, # None/'pydocs', a file, a folder, a list of string
                 **kwargs)->Dataset: # passed to `datasets.load_dataset` for hub datasets
     "Load a corpus from any source as a cleaned `Dataset` with one column, `text`."
     what = 'pydocs' if source is None else repr(source) if isinstance(source, (str, Path)) else type(source).__name__
-    if source is None or source == 'pydocs': ds = pydocs().select_columns(['text'])
-    elif isinstance(source, (list, tuple)):
-        if not all(isinstance(t, str) for t in source): raise TypeError('a list corpus must hold strings only')
-        ds = Dataset.from_dict({'text': list(source)})
-    elif isinstance(source, DatasetDict):
-        if split not in source: raise ValueError(f'the DatasetDict has no split {split!r}; its splits are {list(source)}')
-        ds = _pick_column(source[split], column, f'split {split!r}')
-    elif isinstance(source, Dataset): ds = _pick_column(source, column, 'the dataset')
-    elif isinstance(source, (str, Path)) and Path(source).expanduser().exists():
-        ds = _load_files(Path(source).expanduser(), column, sample_by, encoding)
-    elif isinstance(source, Path) or os.sep in str(source) and not re.fullmatch(r'[\w.-]+/[\w.-]+', str(source)) \
-            or Path(source).suffix.lower() in _KINDS:
-        raise FileNotFoundError(f'no such file or folder: {source}')
-    else: ds = _pick_column(_hub(str(source), name, split, **kwargs), column, f'hub dataset {source!r}')
-    return _clean(ds, what)
+    ds = _read(source, {column: 'text'}, split, name, sample_by, encoding, **kwargs)
+    return _clean(_check_text(ds, what if isinstance(source, (str, Path)) else 'the dataset', orig=column), what)
+
 
 # %% ../nbs/03_data.ipynb #2c3c430b
 def split_corpus(ds:Dataset, # a corpus with a `text` column
@@ -275,11 +288,97 @@ def lm_dataloaders(corpus, # anything `load_corpus` takes, or a `DatasetDict` wi
                    **kwargs)->DataLoaders: # passed to `load_corpus`
     "Corpus to fastai `DataLoaders` of `(x, y)` blocks for causal or masked language modelling; `dls.tok` is `tok`."
     if isinstance(corpus, DatasetDict) and {'train', 'valid'} <= set(corpus): sp = DatasetDict(
-        {k: _clean(_pick_column(corpus[k], 'text', f'split {k!r}'), k) for k in ('train', 'valid')})
+        {k: load_corpus(corpus, split=k) for k in ('train', 'valid')})
     else: sp = split_corpus(load_corpus(corpus, **kwargs), valid_pct, seed, shuffle_split)
     blocks = {k: pack(v, tok, block_size, shift=0 if mlm else 1) for k, v in sp.items()}
     collate = MLMCollate(tok, mlm_probability) if mlm else clm_collate
     dls = DataLoaders(_block_dl(blocks['train'], bs, collate, True, train_batches, num_workers),
                       _block_dl(blocks['valid'], bs, collate, False, valid_batches, num_workers), device=device)
     dls.tok, dls.block_size = tok, block_size
+    return dls
+
+# %% ../nbs/03_data.ipynb #c890fbc9
+def load_labelled(source, # a DataFrame, a csv/tsv/jsonl file, a `Dataset`/`DatasetDict`, or a hub dataset name
+                  text_col:str='text', # the text column
+                  label_col:str='label', # the label column
+                  split:str='train', # the split of a `DatasetDict` or hub dataset
+                  **kwargs)->Dataset: # passed to `datasets.load_dataset` for hub datasets
+    "Texts and labels from any source as a `Dataset` with columns `text` and `label`; clear errors for bad rows."
+    what = repr(source) if isinstance(source, (str, Path)) else f'the {type(source).__name__}'
+    ds = _check_text(_read(source, {text_col: 'text', label_col: 'label'}, split, **kwargs), what, orig=text_col)
+    empty = [i for i, t in enumerate(ds['text']) if t is None or not t.strip()]
+    if empty: raise ValueError(f'{what} has {len(empty)} empty text(s) in column {text_col!r} (first at row {empty[0]}): drop or fill them')
+    missing = [i for i, l in enumerate(ds['label']) if l is None]
+    if missing: raise ValueError(f'{what} has {len(missing)} row(s) without a label in column {label_col!r} (first at row {missing[0]})')
+    return ds
+
+def encode_labels(train:Dataset, valid:Dataset|None=None, multi_label:bool=False, regression:bool=False):
+    "Labels as class ids, multi-hot vectors or floats; returns `(train, valid, names)` (`names` None for regression)."
+    if regression:
+        f = lambda b: {'label': [float(l) for l in b['label']]}
+        return train.map(f, batched=True), valid.map(f, batched=True) if valid is not None else None, None
+    feat = train.features['label']
+    if isinstance(feat, ClassLabel) and not multi_label: names = feat.names
+    else: names = sorted({l for ls in train['label'] for l in (ls if multi_label else [ls])}, key=str)
+    idx = {n: i for i, n in enumerate(names)}
+    def enc(b):
+        if isinstance(feat, ClassLabel) and not multi_label: return {'label': b['label']}
+        out = []
+        for l in b['label']:
+            for x in (l if multi_label else [l]):
+                if x not in idx: raise ValueError(f'label {x!r} is not in the training labels {names}: the model would have no output for it')
+            out.append([float(n in l) for n in names] if multi_label else idx[l])
+        return {'label': out}
+    feats = lambda d: Features({'text': d.features['text'], 'label': Sequence(Value('float32')) if multi_label else Value('int64')})
+    return (train.map(enc, batched=True, features=feats(train)), valid.map(enc, batched=True, features=feats(valid))
+            if valid is not None else None, [str(n) for n in names])
+
+# %% ../nbs/03_data.ipynb #cc64be62
+def _sorted_idxs(lengths:torch.Tensor, bs:int, shuffle:bool)->list[int]:
+    "Indices in batches of similar length: sorted (validation), or shuffled chunks of 50 batches sorted inside (training)."
+    if not shuffle: return lengths.argsort(descending=True, stable=True).tolist()
+    perm = torch.randperm(len(lengths))
+    chunks = [c[lengths[c].argsort(descending=True)] for c in perm.split(bs * 50)]
+    batches = [b for c in chunks for b in c.split(bs)]
+    return torch.cat([batches[i] for i in torch.randperm(len(batches))]).tolist()
+
+def pad_batch(ids:list, pad_id:int)->dict:
+    "Right-pad lists of token ids to the longest: `input_ids` and `attention_mask` tensors."
+    n = max(map(len, ids))
+    x = torch.full((len(ids), n), pad_id, dtype=torch.long)
+    m = torch.zeros((len(ids), n), dtype=torch.long)
+    for i, o in enumerate(ids): x[i, :len(o)], m[i, :len(o)] = torch.tensor(o), 1
+    return dict(input_ids=x, attention_mask=m)
+
+def _cls_dl(ds, tok, bs, train, num_workers):
+    lengths = torch.tensor(ds['length'])
+    dl = DataLoader(ds, bs=bs, shuffle=False, num_workers=num_workers, create_item=lambda i: i,
+                    get_idxs=lambda: _sorted_idxs(lengths, bs, train),
+                    create_batch=lambda idxs: (pad_batch(ds[list(idxs)]['input_ids'], tok.pad_token_id),
+                                               torch.tensor(ds[list(idxs)]['label'])))
+    return dl
+
+def cls_dataloaders(train, # training data: anything `load_labelled` takes
+                    tok:PreTrainedTokenizerBase, # the model's tokenizer
+                    valid=None, # validation data (default: `valid_pct` of `train`, stratified)
+                    text_col:str='text', label_col:str='label', # column names
+                    bs:int=32, # batch size
+                    max_len:int=128, # truncate texts to this many tokens
+                    multi_label:bool=False, # several labels per text (a list in the label column)
+                    regression:bool=False, # float targets
+                    valid_pct:float=0.1, seed:int=42, # split when `valid` is not given
+                    num_workers:int=0, device=None)->DataLoaders:
+    "Texts with labels to fastai `DataLoaders` of dynamically padded, length-sorted batches; `dls.labels` holds the class names."
+    if tok.pad_token_id is None: raise ValueError('the tokenizer has no pad token: set tok.pad_token (e.g. to tok.eos_token)')
+    tr = load_labelled(train, text_col, label_col)
+    if valid is None:
+        strat = 'label' if isinstance(tr.features['label'], ClassLabel) and not multi_label else None
+        sp = tr.train_test_split(test_size=valid_pct, seed=seed, stratify_by_column=strat)
+        tr, va = sp['train'], sp['test']
+    else: va = load_labelled(valid, text_col, label_col, split='validation' if isinstance(valid, DatasetDict) else 'train')
+    tr, va, names = encode_labels(tr, va, multi_label, regression)
+    enc = lambda b: {**tok(b['text'], truncation=True, max_length=max_len), 'length': [0] * len(b['text'])}
+    tokd = [d.map(enc, batched=True).map(lambda b: {'length': [len(o) for o in b['input_ids']]}, batched=True) for d in (tr, va)]
+    dls = DataLoaders(_cls_dl(tokd[0], tok, bs, True, num_workers), _cls_dl(tokd[1], tok, bs, False, num_workers), device=device)
+    dls.tok, dls.labels, dls.multi_label, dls.regression = tok, names, multi_label, regression
     return dls
