@@ -351,12 +351,13 @@ def pad_batch(ids:list, pad_id:int)->dict:
     return dict(input_ids=x, attention_mask=m)
 
 def _cls_dl(ds, tok, bs, train, num_workers):
+    "A fastai `DataLoader` of padded, length-sorted batches of `ds`."
     lengths = torch.tensor(ds['length'])
-    dl = DataLoader(ds, bs=bs, shuffle=False, num_workers=num_workers, create_item=lambda i: i,
-                    get_idxs=lambda: _sorted_idxs(lengths, bs, train),
-                    create_batch=lambda idxs: (pad_batch(ds[list(idxs)]['input_ids'], tok.pad_token_id),
-                                               torch.tensor(ds[list(idxs)]['label'])))
-    return dl
+    def batch(idxs):
+        rows = ds[list(idxs)]
+        return pad_batch(rows['input_ids'], tok.pad_token_id), torch.tensor(rows['label'])
+    return DataLoader(ds, bs=bs, shuffle=False, num_workers=num_workers, create_item=lambda i: i,
+                      get_idxs=lambda: _sorted_idxs(lengths, bs, train), create_batch=batch)
 
 def cls_dataloaders(train, # training data: anything `load_labelled` takes
                     tok:PreTrainedTokenizerBase, # the model's tokenizer
@@ -377,8 +378,10 @@ def cls_dataloaders(train, # training data: anything `load_labelled` takes
         tr, va = sp['train'], sp['test']
     else: va = load_labelled(valid, text_col, label_col, split='validation' if isinstance(valid, DatasetDict) else 'train')
     tr, va, names = encode_labels(tr, va, multi_label, regression)
-    enc = lambda b: {**tok(b['text'], truncation=True, max_length=max_len), 'length': [0] * len(b['text'])}
-    tokd = [d.map(enc, batched=True).map(lambda b: {'length': [len(o) for o in b['input_ids']]}, batched=True) for d in (tr, va)]
+    def enc(b):
+        e = tok(b['text'], truncation=True, max_length=max_len)
+        return {**e, 'length': [len(o) for o in e['input_ids']]}
+    tokd = [d.map(enc, batched=True) for d in (tr, va)]
     dls = DataLoaders(_cls_dl(tokd[0], tok, bs, True, num_workers), _cls_dl(tokd[1], tok, bs, False, num_workers), device=device)
     dls.tok, dls.labels, dls.multi_label, dls.regression = tok, names, multi_label, regression
     return dls
