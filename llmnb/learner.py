@@ -33,7 +33,7 @@ from .core import atomic_path
 # %% auto #0
 __all__ = ['HFModel', 'transformer_splitter', 'TokenAccuracy', 'TokenPerplexity', 'Autocast', 'mixed_precision_cb', 'peak_flops',
            'flops_per_token', 'Throughput', 'GCFreeze', 'SaveCheckpoint', 'NaNGuard', 'PlainProgress', 'AdamW2D',
-           'adamw', 'lm_learner']
+           'adamw', 'hf_learner', 'lm_learner']
 
 # %% ../nbs/06_learner.ipynb #f81bee58
 class HFModel(nn.Module):
@@ -272,8 +272,10 @@ def adamw(params, betas=(0.9, 0.99), eps=1e-8, fused:bool|None=None, **kwargs)->
     return OptimWrapper(params, opt=partial(AdamW2D, betas=betas, eps=eps, fused=fused, foreach=None if fused else True), **kwargs)
 
 # %% ../nbs/06_learner.ipynb #ade098f5
-def lm_learner(dls, # `DataLoaders` of `(x, y)` blocks (`data.lm_dataloaders`)
-               model:nn.Module, # a causal or masked LM: ours or any `transformers` model
+def hf_learner(dls, # fastai `DataLoaders` whose batches are `(x, y)`, `x` a tensor of ids or a dict of model inputs
+               model:nn.Module, # ours or any `transformers` model
+               loss_func, # loss of `(logits, y)`
+               metrics=None, # fastai metrics
                lr:float=1e-3, # default learning rate (`lr_max` of `fit_one_cycle`)
                wd:float=0.1, # decoupled weight decay on weight matrices (not LayerNorms, not biases)
                betas:tuple=(0.9, 0.99), # AdamW's betas
@@ -282,19 +284,23 @@ def lm_learner(dls, # `DataLoaders` of `(x, y)` blocks (`data.lm_dataloaders`)
                grad_accum:int=1, # batches whose gradients are summed before each optimizer step
                mixed_precision:str|None=None, # 'bf16', 'fp16' (CUDA only) or None
                compile:bool=False, # `torch.compile` the forward pass
-               metrics=None, # default: token accuracy and perplexity
                cbs=None, # more callbacks
                throughput:bool=True, # add the tokens/s and MFU columns
                **kwargs)->Learner: # passed to `Learner`
-    "A fastai `Learner` for language modelling with a HF model."
+    "A fastai `Learner` for a HF model: the bridge, the splitter, AdamW2D, clipping, accumulation, mixed precision, NaN guard."
     cb = [NaNGuard(), GCFreeze()] + ([GradientClip(clip)] if clip else []) + ([Throughput()] if throughput else [])
     if grad_accum > 1: cb.append(GradientAccumulation(n_acc=dls.train.bs * grad_accum))
     mp = mixed_precision_cb(mixed_precision, dls.device if dls.device is not None else 'cpu')
     if mp is not None: cb.append(mp)
-    opt = partial(adamw, betas=betas, eps=eps)
-    learn = Learner(dls, HFModel(model, compile=compile), loss_func=CrossEntropyLossFlat(ignore_index=-100),
-                    opt_func=opt, lr=lr, wd=wd, splitter=transformer_splitter, wd_bn_bias=False,
-                    metrics=metrics if metrics is not None else [TokenAccuracy(), TokenPerplexity()],
-                    cbs=cb + L(cbs), **kwargs)
+    learn = Learner(dls, HFModel(model, compile=compile), loss_func=loss_func, opt_func=partial(adamw, betas=betas, eps=eps),
+                    lr=lr, wd=wd, splitter=transformer_splitter, wd_bn_bias=False, metrics=metrics, cbs=cb + L(cbs), **kwargs)
     if not _interactive() and hasattr(learn, 'progress'): learn.remove_cb(ProgressCallback).add_cb(PlainProgress())
     return learn
+
+def lm_learner(dls, # `DataLoaders` of `(x, y)` blocks (`data.lm_dataloaders`)
+               model:nn.Module, # a causal or masked LM: ours or any `transformers` model
+               metrics=None, # default: token accuracy and perplexity
+               **kwargs)->Learner: # passed to `hf_learner` (lr, wd, betas, clip, grad_accum, mixed_precision, compile, cbs...)
+    "A fastai `Learner` for causal or masked language modelling: cross-entropy over tokens, ignoring -100."
+    return hf_learner(dls, model, CrossEntropyLossFlat(ignore_index=-100),
+                      metrics if metrics is not None else [TokenAccuracy(), TokenPerplexity()], **kwargs)
