@@ -13,11 +13,11 @@ from transformers import (PretrainedConfig, PreTrainedModel, AutoConfig, AutoMod
                           AutoModelForSequenceClassification)
 from transformers.modeling_outputs import BaseModelOutputWithPooling, MaskedLMOutput, SequenceClassifierOutput
 from .attention import padding_mask
-from .gpt import Block, GPT2_NAMES
+from .gpt import Block, GPT2_NAMES, classification_loss
 
 # %% auto #0
-__all__ = ['BERTConfig', 'BERTPreTrainedModel', 'BERTModel', 'MLMHead', 'BERTForMaskedLM', 'classification_loss',
-           'BERTForSequenceClassification', 'from_hf_bert']
+__all__ = ['BERTConfig', 'BERTPreTrainedModel', 'BERTModel', 'MLMHead', 'BERTForMaskedLM', 'BERTForSequenceClassification',
+           'from_hf_bert']
 
 # %% ../nbs/05_bert.ipynb #7c5486f5
 class BERTConfig(PretrainedConfig):
@@ -125,16 +125,6 @@ class BERTForMaskedLM(BERTPreTrainedModel):
         return MaskedLMOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
 
 # %% ../nbs/05_bert.ipynb #ed33ef18
-def classification_loss(logits, labels, config):
-    "HF's rule for sequence classification: MSE (regression), CE (single label) or BCE (multi label), by `problem_type`."
-    if config.problem_type is None:
-        config.problem_type = ('regression' if config.num_labels == 1 else
-                               'single_label_classification' if labels.dtype in (torch.long, torch.int) else
-                               'multi_label_classification')
-    if config.problem_type == 'regression': return F.mse_loss(logits.squeeze(-1).float(), labels.squeeze(-1).float())
-    if config.problem_type == 'single_label_classification': return F.cross_entropy(logits.float(), labels.view(-1))
-    return F.binary_cross_entropy_with_logits(logits.float(), labels.float())
-
 class BERTForSequenceClassification(BERTPreTrainedModel):
     "BERT with a classification (or regression) head on the pooled first token."
     def __init__(self, config:BERTConfig):

@@ -12,13 +12,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 from transformers import (PretrainedConfig, PreTrainedModel, GenerationMixin, DynamicCache,
                           AutoConfig, AutoModel, AutoModelForCausalLM)
-from transformers.modeling_outputs import BaseModelOutputWithPast, CausalLMOutputWithPast
+from transformers import AutoModelForSequenceClassification
+from transformers.modeling_outputs import BaseModelOutputWithPast, CausalLMOutputWithPast, SequenceClassifierOutput
 try: from transformers import initialization as init   # transformers 5: skips weights already loaded
 except ImportError: from torch.nn import init
 from .attention import MultiHeadAttention, padding_mask
 
 # %% auto #0
-__all__ = ['GPT2_NAMES', 'GPT', 'GPTConfig', 'MLP', 'Block', 'GPTPreTrainedModel', 'GPTModel', 'GPTForCausalLM', 'from_gpt2']
+__all__ = ['GPT2_NAMES', 'GPT', 'GPTConfig', 'MLP', 'Block', 'GPTPreTrainedModel', 'GPTModel', 'GPTForCausalLM',
+           'classification_loss', 'last_token', 'GPTForSequenceClassification', 'from_gpt2']
 
 # %% ../nbs/04_gpt.ipynb #06952f45
 GPT2_NAMES = dict(hidden_size='n_embd', num_attention_heads='n_head', num_hidden_layers='n_layer',
@@ -174,6 +176,44 @@ GPT = GPTForCausalLM
 AutoConfig.register(GPTConfig.model_type, GPTConfig, exist_ok=True)
 AutoModel.register(GPTConfig, GPTModel, exist_ok=True)
 AutoModelForCausalLM.register(GPTConfig, GPTForCausalLM, exist_ok=True)
+
+# %% ../nbs/04_gpt.ipynb #708b06ef
+def classification_loss(logits, labels, config):
+    "HF's rule for sequence classification: MSE (regression), CE (single label) or BCE (multi label), by `problem_type`."
+    if config.problem_type is None:
+        config.problem_type = ('regression' if config.num_labels == 1 else
+                               'single_label_classification' if labels.dtype in (torch.long, torch.int) else
+                               'multi_label_classification')
+    if config.problem_type == 'regression': return F.mse_loss(logits.squeeze(-1).float(), labels.squeeze(-1).float())
+    if config.problem_type == 'single_label_classification': return F.cross_entropy(logits.float(), labels.view(-1))
+    return F.binary_cross_entropy_with_logits(logits.float(), labels.float())
+
+def last_token(h, input_ids=None, attention_mask=None, pad_token_id=None):
+    "Hidden state `(B, C)` of the last real token of each row of `h` `(B, T, C)` (right or left padding)."
+    if attention_mask is not None: real = attention_mask.bool()
+    elif pad_token_id is not None and input_ids is not None: real = input_ids != pad_token_id
+    else: return h[:, -1]
+    idx = (torch.arange(h.shape[1], device=h.device) * real).argmax(-1)   # position of the last real token
+    return h[torch.arange(h.shape[0], device=h.device), idx]
+
+class GPTForSequenceClassification(GPTPreTrainedModel):
+    "GPT with a classification (or regression) head on the last real token."
+    def __init__(self, config:GPTConfig):
+        super().__init__(config)
+        self.transformer = GPTModel(config)
+        self.score = nn.Linear(config.n_embd, config.num_labels, bias=False)
+        self.post_init()
+
+    def forward(self, input_ids=None, attention_mask=None, position_ids=None, labels=None,
+                output_attentions=None, output_hidden_states=None, inputs_embeds=None, **kwargs):
+        out = self.transformer(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, use_cache=False,
+                               output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+                               inputs_embeds=inputs_embeds)
+        logits = self.score(last_token(out.last_hidden_state, input_ids, attention_mask, self.config.pad_token_id))  # (B, num_labels)
+        loss = None if labels is None else classification_loss(logits, labels, self.config)
+        return SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
+
+AutoModelForSequenceClassification.register(GPTConfig, GPTForSequenceClassification, exist_ok=True)
 
 # %% ../nbs/04_gpt.ipynb #e37a5cb7
 _CONV1D = ('attn.c_attn.weight', 'attn.c_proj.weight', 'mlp.c_fc.weight', 'mlp.c_proj.weight')
