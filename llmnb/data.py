@@ -383,5 +383,5 @@ def cls_dataloaders(train, # training data: anything `load_labelled` takes
         return {**e, 'length': [len(o) for o in e['input_ids']]}
     tokd = [d.map(enc, batched=True) for d in (tr, va)]
     dls = DataLoaders(_cls_dl(tokd[0], tok, bs, True, num_workers), _cls_dl(tokd[1], tok, bs, False, num_workers), device=device)
-    dls.tok, dls.labels, dls.multi_label, dls.regression = tok, names, multi_label, regression
+    dls.tok, dls.labels, dls.multi_label, dls.regression, dls.max_len = tok, names, multi_label, regression, max_len
     return dls

@@ -209,7 +209,7 @@ class GPTForSequenceClassification(GPTPreTrainedModel):
         out = self.transformer(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, use_cache=False,
                                output_attentions=output_attentions, output_hidden_states=output_hidden_states,
                                inputs_embeds=inputs_embeds)
-        logits = self.score(last_token(out.last_hidden_state, input_ids, attention_mask, self.config.pad_token_id))  # (B, num_labels)
+        logits = self.score(last_token(out.last_hidden_state, input_ids, attention_mask, getattr(self.config, 'pad_token_id', None)))  # (B, num_labels)
         loss = None if labels is None else classification_loss(logits, labels, self.config)
         return SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
 

@@ -170,7 +170,7 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
                n_params=n_params, seconds=time.time() - t0, out=str(out))
     say(f'\nvalid loss {valid_loss:.4f}, perplexity {perplexity:.2f}, token accuracy {accuracy:.3f} after {learn.train_iter} steps')
     if arch == 'gpt':
-        res['samples'] = sample(model, tok, prompt, samples, max_new_tokens, temperature, top_k, top_p, seed=seed)
+        res['samples'] = [] if not samples else sample(model, tok, prompt, samples, max_new_tokens, temperature, top_k, top_p, seed=seed)
         for i, s in enumerate(res['samples']): say(f'\n--- sample {i+1} ---\n{s}')
     else:
         res['samples'] = [fill_masks(model, tok, t[:block_size]) for t in sp['valid'][:samples]['text']]
