@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 import torch
+from .learner import hf_learner, TokenAccuracy, TokenPerplexity, _unwrap   # first: it imports fastai quietly
 from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat, BCEWithLogitsLossFlat, MSELossFlat
 from fastai.metrics import rmse
 from fastcore.basics import patch
 from transformers import AutoModelForSequenceClassification, AutoModelForCausalLM, GenerationMixin
 from .data import pad_batch
-from .learner import hf_learner, TokenAccuracy, TokenPerplexity, _unwrap
 from .metrics import classification_metrics
 
 # %% auto #0

@@ -26,7 +26,7 @@ from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import Perplexity
 from fastai.optimizer import OptimWrapper
 from functools import partial
-from fastcore.basics import store_attr, patch
+from fastcore.basics import store_attr, patch, noop
 from fastcore.foundation import L
 from .core import atomic_path
 
@@ -235,6 +235,8 @@ class PlainProgress(Callback):
     "Print fastai's progress table as plain rows (for logs and pipes), without progress bars."
     order = ProgressCallback.order
     def before_fit(self):
+        self.silent = self.learn.logger is noop   # inside `learn.no_logging()`
+        if self.silent: return
         self.names = list(self.recorder.metric_names)
         self.widths = [max(len(n) + 2, 10) for n in self.names]
         self.old_logger, self.learn.logger = self.learn.logger, self._write
@@ -242,7 +244,8 @@ class PlainProgress(Callback):
     def _write(self, log):
         fmt = lambda v: f'{v:.6f}' if isinstance(v, float) else str(v)
         print(''.join(fmt(v).ljust(w) for v, w in zip(log, self.widths)), flush=True)
-    def after_fit(self): self.learn.logger = self.old_logger
+    def after_fit(self):
+        if not self.silent: self.learn.logger = self.old_logger
 
 def _interactive()->bool:
     "True in a Jupyter notebook or a terminal."
