@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 import torch
-from .learner import hf_learner, TokenAccuracy, TokenPerplexity, _unwrap   # first: it imports fastai quietly
+from .learner import hf_learner, TokenAccuracy, TokenPerplexity, silence, _unwrap   # first: it imports fastai quietly
 from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat, BCEWithLogitsLossFlat, MSELossFlat
 from fastai.metrics import rmse
-from fastcore.basics import patch, noop
+from fastcore.basics import patch
 from fastcore.script import call_parse
 import json, datasets
 from transformers.utils import logging as hf_logging
@@ -179,9 +179,7 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
     dls = cls_dataloaders(train, tok, valid, text_col, label_col, bs, max_len, multi_label=task == 'multi_label',
                           regression=task == 'regression', seed=seed)
     learn = finetune_learner(model, dls, task, lr=lr, **kwargs)
-    if not show:
-        learn.remove_cbs([c for c in learn.cbs if type(c).__name__ in ('ProgressCallback', 'PlainProgress')])
-        learn.logger = noop
+    if not show: silence(learn)
     learn.fine_tune(epochs, base_lr=lr, freeze_epochs=freeze_epochs)
     res = {k: (float(v) if not isinstance(v, str) else v) for k, v in zip(learn.recorder.metric_names[1:], learn.recorder.values[-1])
            if k not in ('tokens/s', 'mfu', 'time')}

@@ -32,8 +32,8 @@ from .core import atomic_path
 
 # %% auto #0
 __all__ = ['HFModel', 'transformer_splitter', 'TokenAccuracy', 'TokenPerplexity', 'Autocast', 'mixed_precision_cb', 'peak_flops',
-           'flops_per_token', 'Throughput', 'GCFreeze', 'SaveCheckpoint', 'NaNGuard', 'PlainProgress', 'AdamW2D',
-           'adamw', 'hf_learner', 'lm_learner']
+           'flops_per_token', 'Throughput', 'GCFreeze', 'SaveCheckpoint', 'NaNGuard', 'PlainProgress', 'silence',
+           'AdamW2D', 'adamw', 'hf_learner', 'lm_learner']
 
 # %% ../nbs/06_learner.ipynb #f81bee58
 class HFModel(nn.Module):
@@ -247,6 +247,12 @@ class PlainProgress(Callback):
         print(''.join(fmt(v).ljust(w) for v, w in zip(log, self.widths)), flush=True)
     def after_fit(self):
         if not self.silent: self.learn.logger = self.old_logger
+
+def silence(learn:Learner)->Learner:
+    "Remove the progress display and the table rows from `learn` (for runs that print nothing)."
+    learn.remove_cbs([c for c in learn.cbs if isinstance(c, (ProgressCallback, PlainProgress))])
+    learn.logger = noop
+    return learn
 
 def _interactive()->bool:
     "True in a Jupyter notebook or a terminal."

@@ -12,7 +12,6 @@ from pathlib import Path
 import torch
 from fastai.callback.core import Callback, CancelTrainException, CancelFitException
 from fastcore.script import call_parse
-from fastcore.basics import noop
 import datasets
 from transformers import AutoTokenizer, GenerationConfig
 from transformers.utils import logging as hf_logging
@@ -21,7 +20,7 @@ from .tokenizers import train_tokenizer
 from .data import load_corpus, split_corpus, lm_dataloaders, mask_tokens
 from .gpt import GPT, GPTConfig
 from .bert import BERTConfig, BERTForMaskedLM
-from .learner import lm_learner, SaveCheckpoint, _unwrap
+from .learner import lm_learner, SaveCheckpoint, silence, _unwrap
 
 # %% auto #0
 __all__ = ['lr_at', 'StepSchedule', 'sample', 'fill_masks', 'pretrain', 'llmnb_pretrain']
@@ -160,9 +159,7 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
     if step_budget: cbs.append(StepSchedule(lr, min_lr, warmup_iters, max_iters))
     learn = lm_learner(dls, model, lr=lr, wd=wd, betas=(0.9, beta2), clip=clip or None, grad_accum=grad_accum,
                        mixed_precision=mixed_precision, compile=compile, cbs=cbs)
-    if not show:
-        learn.remove_cbs([c for c in learn.cbs if type(c).__name__ in ('ProgressCallback', 'PlainProgress')])
-        learn.logger = noop
+    if not show: silence(learn)
     if step_budget: learn.fit(math.ceil(max_iters / eval_interval), lr)
     else: learn.fit_one_cycle(epochs, lr)
     last = dict(zip(learn.recorder.metric_names[1:], learn.recorder.values[-1]))
