@@ -19,12 +19,19 @@ with warnings.catch_warnings():   # fastai 2.8 calls torch.jit.script at import,
     import fastai.torch_basics
 from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
+from fastai.data.transforms import Category, CategoryMap
+from fastai.torch_core import TensorBase, TitledStr, TitledFloat, display_df
+from fastai.imports import dispatch
+import fastai.interpret   # fastai's generic `plot_top_losses` must be registered before ours: registered after, plum picks it over ours
+from fastcore.foundation import L
+from functools import partial
+import pandas as pd
 from transformers import PreTrainedTokenizerBase
 
 # %% auto #0
 __all__ = ['pydocs', 'stdlib_classification', 'load_corpus', 'split_corpus', 'pack', 'clm_collate', 'mask_tokens', 'MLMCollate',
-           'fetch_blocks', 'random_windows', 'lm_dataloaders', 'load_labelled', 'encode_labels', 'pad_batch',
-           'cls_dataloaders']
+           'fetch_blocks', 'random_windows', 'lm_dataloaders', 'load_labelled', 'encode_labels', 'pad_batch', 'TextIds',
+           'TextClsDL', 'ClsDataLoaders', 'cls_dataloaders', 'show_batch', 'show_results', 'plot_top_losses']
 
 # %% ../nbs/03_data.ipynb #36a0abbc
 _SKIP_DIRS = {'test', 'tests', 'idle_test', 'site-packages', 'dist-packages', '__pycache__'}
@@ -350,14 +357,73 @@ def pad_batch(ids:list, pad_id:int)->dict:
     for i, o in enumerate(ids): x[i, :len(o)], m[i, :len(o)] = torch.tensor(o), 1
     return dict(input_ids=x, attention_mask=m)
 
-def _cls_dl(ds, tok, bs, train, num_workers):
-    "A fastai `DataLoader` of padded, length-sorted batches of `ds`."
-    lengths = torch.tensor(ds['length'])
-    def batch(idxs):
-        rows = ds[list(idxs)]
-        return pad_batch(rows['input_ids'], tok.pad_token_id), torch.tensor(rows['label'])
-    return DataLoader(ds, bs=bs, shuffle=False, num_workers=num_workers, create_item=lambda i: i,
-                      get_idxs=lambda: _sorted_idxs(lengths, bs, train), create_batch=batch)
+def _encode(b:dict, tok:PreTrainedTokenizerBase, max_len:int)->dict:
+    "Tokenize a batch of rows: `input_ids`, `attention_mask`, and each text's `length` in tokens."
+    e = tok(b['text'], truncation=True, max_length=max_len)
+    return {**e, 'length': [len(o) for o in e['input_ids']]}
+
+class TextIds(TensorBase):
+    "Token ids of a `TextClsDL` batch, so that fastai's show functions dispatch to ours."
+
+class TextClsDL(DataLoader):
+    "Dynamically padded batches of a tokenized `Dataset`, length-sorted (or in order, for test sets), that decode back to text."
+    n_inp = 1
+    def __init__(self, dataset, tok:PreTrainedTokenizerBase, vocab=None, max_len:int=128, sort:bool=True, **kwargs):
+        if vocab is not None and not isinstance(vocab, CategoryMap): vocab = CategoryMap(list(vocab), sort=False)   # as fastai's `dl.vocab`
+        self.tok, self.vocab, self.max_len, self.sort = tok, vocab, max_len, sort
+        self.lengths = torch.tensor(dataset['length'])
+        super().__init__(dataset, **kwargs)
+    def new(self, dataset=None, cls=None, **kwargs):
+        return super().new(dataset, cls, **{**dict(tok=self.tok, vocab=self.vocab, max_len=self.max_len, sort=self.sort), **kwargs})
+    def get_idxs(self): return _sorted_idxs(self.lengths, self.bs, self.shuffle) if self.sort else list(range(len(self.dataset)))
+    def create_item(self, i): return i
+    def create_batch(self, idxs):
+        rows = self.dataset[list(idxs)]
+        x = pad_batch(rows['input_ids'], self.tok.pad_token_id)
+        return (x, torch.tensor(rows['label'])) if 'label' in rows else (x,)
+    @property
+    def items(self):
+        "The rows as a DataFrame (what fastai's `Interpretation` indexes)."
+        if getattr(self, '_items', None) is None: self._items = self.dataset.to_pandas()
+        return self._items
+    def test_dl(self, items, with_labels:bool=False, text_col:str='text', bs:int|None=None, process=None, **kwargs):
+        "A loader of `items` (texts, a DataFrame or a `Dataset`, texts in `text_col`) in their order, for `get_preds`."
+        if isinstance(items, str): raise TypeError('test_dl takes a list of texts, a DataFrame or a Dataset: put a single text in a list')
+        if isinstance(items, pd.DataFrame): ds = Dataset.from_pandas(items.reset_index(drop=True), preserve_index=False)
+        elif isinstance(items, Dataset): ds = items
+        else: ds = Dataset.from_dict({'text': [str(o) for o in items]})
+        if text_col not in ds.column_names: raise ValueError(f'no column {text_col!r} among {ds.column_names}: pass text_col=')
+        if text_col != 'text': ds = ds.rename_column(text_col, 'text')
+        if 'input_ids' not in ds.column_names: ds = ds.map(_encode, batched=True, fn_kwargs=dict(tok=self.tok, max_len=self.max_len))
+        if not with_labels and 'label' in ds.column_names: ds = ds.remove_columns('label')
+        return self.new(ds, shuffle=False, sort=False, bs=bs or self.bs, **kwargs)
+    def decode_target(self, y):
+        "A target or a decoded prediction as fastai shows it: a class name, the names of a multi-hot row, or a number."
+        if self.vocab is None: return TitledFloat(float(y.float().mean()))
+        if y.ndim: return Category('; '.join(str(n) for n, on in zip(self.vocab, y.tolist()) if on > 0.5))
+        return Category(self.vocab[int(y)])
+    def _pre_show_batch(self, b, max_n:int=9):
+        "`(ids, targets, samples)`, each sample its text and decoded targets: what fastai's `show_batch`, `show_results` and `plot_top_losses` take."
+        ids = b[0]['input_ids']
+        texts = self.tok.batch_decode(list(ids[:max_n]), skip_special_tokens=True)
+        its = L((TitledStr(t), *(self.decode_target(y[i]) for y in b[1:])) for i, t in enumerate(texts))
+        return TextIds(ids if isinstance(ids, torch.Tensor) else torch.zeros(0)), (b[1] if len(b) > 1 else None), its
+
+    def show_batch(self, b=None, max_n:int=9, ctxs=None, show:bool=True, **kwargs):
+        "Show `max_n` texts of batch `b` (default: one batch) with their targets."
+        x, y, its = self._pre_show_batch(b if b is not None else self.one_batch(), max_n)
+        if not show: return x, y, its
+        show_batch(x, y, its, ctxs=ctxs, max_n=max_n, **kwargs)
+    def show_results(self, b, out, max_n:int=9, ctxs=None, show:bool=True, **kwargs):
+        "Show `max_n` texts of batch `b` with their targets and the decoded predictions `out`."
+        x, y, its = self._pre_show_batch(b, max_n)
+        outs = L((self.decode_target(o),) for o in out[:max_n])
+        if not show: return x, y, its, outs
+        show_results(x, y, its, outs, ctxs=ctxs, max_n=max_n, **kwargs)
+
+class ClsDataLoaders(DataLoaders):
+    "fastai `DataLoaders` of `TextClsDL`s; `test_dl` makes a loader of new texts like the validation one."
+    def test_dl(self, items, **kwargs): return self.valid.test_dl(items, **kwargs)
 
 def cls_dataloaders(train, # training data: anything `load_labelled` takes
                     tok:PreTrainedTokenizerBase, # the model's tokenizer
@@ -368,7 +434,7 @@ def cls_dataloaders(train, # training data: anything `load_labelled` takes
                     multi_label:bool=False, # several labels per text (a list in the label column)
                     regression:bool=False, # float targets
                     valid_pct:float=0.1, seed:int=42, # split when `valid` is not given
-                    num_workers:int=0, device=None)->DataLoaders:
+                    num_workers:int=0, device=None)->ClsDataLoaders:
     "Texts with labels to fastai `DataLoaders` of dynamically padded, length-sorted batches; `dls.labels` holds the class names."
     if tok.pad_token_id is None: raise ValueError('the tokenizer has no pad token: set tok.pad_token (e.g. to tok.eos_token)')
     tr = load_labelled(train, text_col, label_col)
@@ -378,10 +444,32 @@ def cls_dataloaders(train, # training data: anything `load_labelled` takes
         tr, va = sp['train'], sp['test']
     else: va = load_labelled(valid, text_col, label_col, split='validation' if isinstance(valid, DatasetDict) else 'train')
     tr, va, names = encode_labels(tr, va, multi_label, regression)
-    def enc(b):
-        e = tok(b['text'], truncation=True, max_length=max_len)
-        return {**e, 'length': [len(o) for o in e['input_ids']]}
-    tokd = [d.map(enc, batched=True) for d in (tr, va)]
-    dls = DataLoaders(_cls_dl(tokd[0], tok, bs, True, num_workers), _cls_dl(tokd[1], tok, bs, False, num_workers), device=device)
+    enc = lambda d: d.map(_encode, batched=True, fn_kwargs=dict(tok=tok, max_len=max_len))
+    dl = partial(TextClsDL, tok=tok, vocab=names, max_len=max_len, bs=bs, num_workers=num_workers)
+    dls = ClsDataLoaders(dl(enc(tr), shuffle=True), dl(enc(va), shuffle=False), device=device)
     dls.tok, dls.labels, dls.multi_label, dls.regression, dls.max_len = tok, names, multi_label, regression, max_len
     return dls
+
+# %% ../nbs/03_data.ipynb #4440524d
+def _samples_df(samples, trunc_at:int|None=150)->pd.DataFrame:
+    "A DataFrame of decoded samples: the text (cut at `trunc_at` characters), then the target."
+    return pd.DataFrame([{'text': str(s[0])[:trunc_at], **({'target': str(s[1])} if len(s) > 1 else {})} for s in samples])
+
+@dispatch
+def show_batch(x:TextIds, y, samples, ctxs=None, max_n:int=9, trunc_at:int=150, **kwargs):
+    df = _samples_df(samples[:max_n], trunc_at)
+    display_df(df)
+    return df
+
+@dispatch
+def show_results(x:TextIds, y, samples, outs, ctxs=None, max_n:int=9, trunc_at:int=150, **kwargs):
+    df = _samples_df(samples[:max_n], trunc_at).assign(predicted=[str(o[0]) for o in outs[:max_n]])
+    display_df(df)
+    return df
+
+@dispatch
+def plot_top_losses(x:TextIds, y, samples, outs, raws, losses, trunc_at:int=150, **kwargs):
+    df = _samples_df(samples, trunc_at).assign(predicted=[str(o[0]) for o in outs], probability=[r.max().item() for r in raws],
+                                               loss=losses.tolist())
+    display_df(df)
+    return df

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 import torch
-from .learner import hf_learner, TokenAccuracy, TokenPerplexity, silence, _unwrap   # first: it imports fastai quietly
+from .learner import hf_learner, TokenAccuracy, TokenPerplexity, silence   # first: it imports fastai quietly
 from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat, BCEWithLogitsLossFlat, MSELossFlat
 from fastai.metrics import rmse
@@ -20,7 +20,6 @@ from fastcore.script import call_parse
 import json, datasets
 from transformers.utils import logging as hf_logging
 from transformers import AutoModelForSequenceClassification, AutoModelForCausalLM, GenerationMixin
-from .data import pad_batch
 from .metrics import classification_metrics
 
 # %% auto #0
@@ -119,19 +118,11 @@ def finetune_learner(model, # a model, a folder, or a HF model name (`resolve_mo
 
 # %% ../nbs/08_finetune.ipynb #3becafc7
 @patch
-@torch.no_grad()
-def predict_texts(self:Learner, texts:list[str], bs:int=64)->tuple[list, torch.Tensor]:
-    "Predictions (decoded by the task) and probabilities for `texts`, in batches."
-    t, tok, model = self.task, self.dls.tok, _unwrap(self.model)
-    model.eval()
-    dev = next(model.parameters()).device
-    probs = []
-    for i in range(0, len(texts), bs):
-        enc = tok(list(texts[i:i+bs]), truncation=True, max_length=getattr(self.dls, 'max_len', None))
-        x = {k: v.to(dev) for k, v in pad_batch(enc['input_ids'], tok.pad_token_id).items()}
-        probs.append(t.activation(model(**x).logits.float()).cpu())
-    p = torch.cat(probs)
-    return t.decode(p, self.dls), p
+def predict_texts(self:Learner, items, # a list of texts, a DataFrame or a `Dataset`
+                  bs:int=64, text_col:str='text')->tuple[list, torch.Tensor]:
+    "Predictions (decoded by the task) and probabilities for many texts: `dls.test_dl` and fastai's `get_preds`."
+    p = self.get_preds(dl=self.dls.test_dl(items, bs=bs, text_col=text_col), act=lambda o: self.task.activation(o.float()))[0]
+    return self.task.decode(p, self.dls), p
 
 _fastai_predict = Learner.predict
 
@@ -139,7 +130,7 @@ _fastai_predict = Learner.predict
 def predict(self:Learner, item, rm_type_tfms=None, with_input=False):
     "For a fine-tuning learner and a text: `(label, index, probabilities)`; otherwise fastai's `Learner.predict`."
     if not hasattr(self, 'task') or not isinstance(item, str): return _fastai_predict(self, item, rm_type_tfms, with_input)
-    preds, p = self.predict_texts([item])
+    with self.no_bar(): preds, p = self.predict_texts([item])
     idx = p[0].argmax() if self.task.name == 'classification' else p[0] > 0.5 if self.task.name == 'multi_label' else p[0]
     return preds[0], idx, p[0]
 

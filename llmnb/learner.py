@@ -99,10 +99,13 @@ class Autocast(Callback):
         dev = next(self.model.parameters()).device.type
         self.ctx = torch.autocast(device_type=dev, dtype=self.dtype)
         self.ctx.__enter__()
-    def after_pred(self): self.learn.pred = self.pred.float()
-    def after_loss(self): self.ctx.__exit__(None, None, None)
-    def after_cancel_batch(self):
-        if getattr(self, 'ctx', None) is not None: self.ctx.__exit__(None, None, None)
+    def after_pred(self):
+        self.learn.pred = self.pred.float()
+        if not len(self.yb): self._exit()   # a test set: no targets, no loss, so no after_loss
+    def after_loss(self): self._exit()
+    def after_cancel_batch(self): self._exit()
+    def _exit(self):
+        if getattr(self, 'ctx', None) is not None: self.ctx.__exit__(None, None, None); self.ctx = None
 
 def mixed_precision_cb(mixed_precision:str|None, device)->Callback|None:
     "The callback for `mixed_precision` ('bf16', 'fp16' or None/'no') on `device`."
