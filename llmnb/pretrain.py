@@ -23,7 +23,7 @@ from .bert import BERTConfig, BERTForMaskedLM
 from .learner import lm_learner, SaveCheckpoint, silence, _unwrap
 
 # %% auto #0
-__all__ = ['lr_at', 'StepSchedule', 'sample', 'fill_masks', 'pretrain', 'llmnb_pretrain']
+__all__ = ['lr_at', 'StepSchedule', 'context_len', 'sample', 'fill_masks', 'pretrain', 'llmnb_pretrain']
 
 # %% ../nbs/07_pretrain.ipynb #0593e385
 def lr_at(it:int, lr:float, min_lr:float, warmup_iters:int, max_iters:int)->float:
@@ -55,6 +55,10 @@ class StepSchedule(Callback):
         if self.training and self.train_iter >= self.max_iters and self.iter + 1 < self.n_iter: raise CancelTrainException()
 
 # %% ../nbs/07_pretrain.ipynb #0b31ae19
+def context_len(config)->int|None:
+    "The longest input a model takes: ours call it `block_size`, Hugging Face's `n_positions` or `max_position_embeddings`."
+    return next((getattr(config, k) for k in ('block_size', 'n_positions', 'max_position_embeddings') if getattr(config, k, None)), None)
+
 @torch.no_grad()
 def sample(model, tok, prompt:str|None=None, n:int=1, max_new_tokens:int=200, temperature:float=0.8,
            top_k:int|None=None, top_p:float|None=0.95, seed:int|None=None)->list[str]:
@@ -66,7 +70,7 @@ def sample(model, tok, prompt:str|None=None, n:int=1, max_new_tokens:int=200, te
     dev = next(model.parameters()).device
     ids = tok(prompt, add_special_tokens=False, return_tensors='pt').input_ids if prompt else torch.tensor([[tok.eos_token_id]])
     ids = ids.to(dev).repeat(n, 1)
-    room = model.config.block_size - ids.shape[1]
+    room = (context_len(model.config) or ids.shape[1] + max_new_tokens) - ids.shape[1]
     out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=min(max_new_tokens, room), do_sample=True,
                          temperature=temperature, top_k=top_k, top_p=top_p, pad_token_id=tok.pad_token_id)
     model.train(was_training)
@@ -76,7 +80,7 @@ def sample(model, tok, prompt:str|None=None, n:int=1, max_new_tokens:int=200, te
 def fill_masks(model, tok, text:str, p:float=0.15, seed:int=0)->tuple[str, str]:
     "Mask a fraction `p` of `text`'s tokens and let a masked LM fill them in: `(masked text, filled text)`."
     model = _unwrap(model).eval()
-    ids = tok(text, add_special_tokens=False, truncation=True, max_length=model.config.block_size, return_tensors='pt').input_ids
+    ids = tok(text, add_special_tokens=False, truncation=True, max_length=context_len(model.config), return_tensors='pt').input_ids
     x, y = mask_tokens(ids, tok, p, generator=torch.Generator().manual_seed(seed))
     logits = model(input_ids=x.to(next(model.parameters()).device)).logits.cpu()
     filled = torch.where(y != -100, logits.argmax(-1), x)
