@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['set_seed', 'get_device', 'get_dtype', 'llmnb_home', 'atomic_path']
+__all__ = ['set_seed', 'get_device', 'get_dtype', 'llmnb_home', 'atomic_path', 'check_out', 'check_space']
 
 # %% ../nbs/00_core.ipynb #c657181a
 def set_seed(seed:int=42, # the seed for `random`, NumPy and PyTorch (CPU and every GPU)
@@ -68,3 +68,22 @@ def atomic_path(path:str|Path): # the file or folder to (re)place
         else: os.replace(out, path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+# %% ../nbs/00_core.ipynb #6c41af61
+def _existing(p:Path)->Path: return next(o for o in [p, *p.parents] if o.exists())
+
+def check_out(out:str|Path)->Path:
+    "`out` as an absolute path, after checking that it is (or can become) a folder this process can write to."
+    out = Path(out).expanduser().resolve()
+    if out.exists() and not out.is_dir(): raise ValueError(f'--out {out} is a file: pass a folder')
+    parent = _existing(out)
+    if not os.access(parent, os.W_OK): raise PermissionError(f'cannot write to {parent}: pass --out a folder you can write to')
+    return out
+
+def check_space(out:str|Path, n_bytes:int)->Path:
+    "Fail early, naming the folder, if the disk that holds `out` has less than `n_bytes` free."
+    parent = _existing(Path(out).expanduser().resolve())
+    free = shutil.disk_usage(parent).free
+    if free < n_bytes: raise OSError(f'not enough disk space in {parent}: {free / 1e6:,.0f} MB free, {n_bytes / 1e6:,.0f} MB needed '
+                                     'for the checkpoints: free some space or pass --out a folder on another disk')
+    return Path(out)

@@ -157,10 +157,10 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
     "Fine-tune a pretrained model on labelled texts; returns the validation metrics, the learner and the output folder."
     from datetime import datetime
     from transformers import AutoTokenizer
-    from llmnb.core import set_seed
+    from llmnb.core import set_seed, check_out, check_space
     from llmnb.data import cls_dataloaders, stdlib_classification, split_corpus
     model = model or _default_model()
-    out = Path(out or Path('runs')/f'finetune-{datetime.now():%Y%m%d-%H%M%S}')
+    out = check_out(out or Path('runs')/f'finetune-{datetime.now():%Y%m%d-%H%M%S}')
     set_seed(seed)
     if train is None:
         sp = split_corpus(stdlib_classification(), 0.2, seed, stratify='label')
@@ -170,6 +170,7 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
     dls = cls_dataloaders(train, tok, valid, text_col, label_col, bs, max_len, multi_label=task == 'multi_label',
                           regression=task == 'regression', seed=seed)
     learn = finetune_learner(model, dls, task, lr=lr, **kwargs)
+    check_space(out, 2 * 4 * sum(p.numel() for p in learn.model.parameters()))   # the saved model, beside the old one until it replaces it
     if not show: silence(learn)
     learn.fine_tune(epochs, base_lr=lr, freeze_epochs=freeze_epochs)
     res = {k: (float(v) if not isinstance(v, str) else v) for k, v in zip(learn.recorder.metric_names[1:], learn.recorder.values[-1])

@@ -15,7 +15,7 @@ from fastcore.script import call_parse
 import datasets
 from transformers import AutoTokenizer, GenerationConfig
 from transformers.utils import logging as hf_logging
-from .core import set_seed
+from .core import set_seed, check_out, check_space
 from .tokenizers import train_tokenizer
 from .data import load_corpus, split_corpus, lm_dataloaders, mask_tokens
 from .gpt import GPT, GPTConfig
@@ -87,14 +87,6 @@ def fill_masks(model, tok, text:str, p:float=0.15, seed:int=0)->tuple[str, str]:
     return tok.decode(x[0]).replace(tok.mask_token, '_'), tok.decode(filled[0])
 
 # %% ../nbs/07_pretrain.ipynb #00a4f9a2
-def _check_out(out:Path)->Path:
-    "Fail early if `out` cannot be written."
-    out = Path(out).expanduser().resolve()
-    if out.exists() and not out.is_dir(): raise ValueError(f'--out {out} is a file: pass a folder')
-    parent = next(p for p in [out, *out.parents] if p.exists())
-    if not os.access(parent, os.W_OK): raise PermissionError(f'cannot write to {parent}: pass --out a folder you can write to')
-    return out
-
 def _load_tokenizer(tokenizer, train, vocab_size, bert, block_size):
     "Train a 'char'/'bpe' tokenizer on `train`, or load one from a folder or HF name."
     if tokenizer in ('char', 'bpe'): return train_tokenizer(train, tokenizer, vocab_size, bert=bert, model_max_length=block_size)
@@ -139,7 +131,7 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
              **kwargs)->dict: # passed to `load_corpus`
     "Pretrain a GPT (or BERT) from scratch with a fastai `Learner`; returns the results, the learner and the output folder."
     if arch not in ('gpt', 'bert'): raise ValueError(f"arch must be 'gpt' or 'bert', not {arch!r}")
-    out = _check_out(out or Path('runs')/f'{arch}-{datetime.now():%Y%m%d-%H%M%S}')
+    out = check_out(out or Path('runs')/f'{arch}-{datetime.now():%Y%m%d-%H%M%S}')
     say = print if show else (lambda *a, **k: None)
     t0 = time.time()
     set_seed(seed)
@@ -159,6 +151,7 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
     n_params = sum(p.numel() for p in model.parameters())
     say(f'model: {arch.upper()} {n_layer} layers x {n_head} heads x {n_embd} wide, block {block_size}: {n_params/1e6:.2f} M parameters')
+    check_space(out, 2 * 12 * n_params)   # two checkpoints (the new one is written before the old one goes): weights + AdamW moments
     cbs = [SaveCheckpoint(out, every=save_every, tok=tok)]
     if step_budget: cbs.append(StepSchedule(lr, min_lr, warmup_iters, max_iters))
     learn = lm_learner(dls, model, lr=lr, wd=wd, betas=(0.9, beta2), clip=clip or None, grad_accum=grad_accum,
