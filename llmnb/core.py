@@ -69,7 +69,7 @@ def atomic_path(path:str|Path): # the file or folder to (re)place
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-# %% ../nbs/00_core.ipynb #6c41af61
+# %% ../nbs/00_core.ipynb #7405fa6c
 def _existing(p:Path)->Path: return next(o for o in [p, *p.parents] if o.exists())
 
 def check_out(out:str|Path)->Path:
