@@ -192,6 +192,7 @@ class AttentionViewer(SavesFigure, anywidget.AnyWidget):
     data = traitlets.Dict({}).tag(sync=True)
 
     def __init__(self, model, tok, text:str, window:int=64, layer:int=0, head:int=0, view:str='head', max_len:int|None=None, **kwargs):
+        self._batch = True   # no redraw until `set` below
         toks, self.weights = attention_weights(model, tok, text, max_len)
         L, H, T, _ = self.weights.shape
         causal = bool(torch.triu(self.weights, 1).abs().max() == 0) and T > 1
@@ -201,9 +202,11 @@ class AttentionViewer(SavesFigure, anywidget.AnyWidget):
     def __repr__(self): return f'AttentionViewer({self.view}: layer {self.layer}, head {self.head} of {self.n_layer}×{self.n_head}, {len(self.tokens)} tokens)'
 
     def set(self, **kw):
-        "Change several controls at once (`layer`, `head`, `view`, `start`, `window`), checked, then redraw."
-        with self.hold_trait_notifications():
+        "Change several controls at once (`layer`, `head`, `view`, `start`, `window`), each checked, then redraw once."
+        self._batch = True
+        try:
             for k, v in kw.items(): setattr(self, k, v)
+        finally: self._batch = False
         self._update()
         return self
 
@@ -223,7 +226,8 @@ class AttentionViewer(SavesFigure, anywidget.AnyWidget):
     def _check_start(self, p): return max(0, min(p['value'], max(0, len(self.tokens) - self.window)))
 
     @traitlets.observe('layer', 'head', 'view', 'start', 'window')
-    def _changed(self, change): self._update()
+    def _changed(self, change):
+        if not getattr(self, '_batch', False): self._update()   # `set` redraws once at its end
 
     def _window(self)->slice: return slice(self.start, min(self.start + self.window, len(self.tokens)))
     def matrices(self)->torch.Tensor:
