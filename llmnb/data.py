@@ -24,14 +24,16 @@ from fastai.torch_core import TensorBase, TitledStr, TitledFloat, display_df
 from fastai.imports import dispatch
 import fastai.interpret   # fastai's generic `plot_top_losses` must be registered before ours: registered after, plum picks it over ours
 from fastcore.foundation import L
+from fastcore.basics import store_attr
 from functools import partial
 import pandas as pd
 from transformers import PreTrainedTokenizerBase
 
 # %% auto #0
 __all__ = ['pydocs', 'stdlib_classification', 'load_corpus', 'split_corpus', 'pack', 'clm_collate', 'mask_tokens', 'MLMCollate',
-           'fetch_blocks', 'random_windows', 'lm_dataloaders', 'load_labelled', 'encode_labels', 'pad_batch', 'TextIds',
-           'TextClsDL', 'ClsDataLoaders', 'cls_dataloaders', 'show_batch', 'show_results', 'plot_top_losses']
+           'fetch_blocks', 'random_windows', 'LMDataLoader', 'lm_dataloaders', 'load_labelled', 'encode_labels',
+           'pad_batch', 'TextIds', 'TextClsDL', 'ClsDataLoaders', 'cls_dataloaders', 'show_batch', 'show_results',
+           'plot_top_losses']
 
 # %% ../nbs/03_data.ipynb #36a0abbc
 _SKIP_DIRS = {'test', 'tests', 'idle_test', 'site-packages', 'dist-packages', '__pycache__'}
@@ -227,7 +229,7 @@ def pack(ds:Dataset, # a corpus with a `text` column
     return out
 
 # %% ../nbs/03_data.ipynb #18798947
-def clm_collate(ids:torch.Tensor)->tuple:
+def clm_collate(ids:torch.Tensor, generator:torch.Generator|None=None)->tuple:
     "Blocks of `block_size + 1` ids `(B, T+1)` to `(x, y)`, `y` being `x` shifted by one token."
     return ids[:, :-1], ids[:, 1:]                                         # (B, T), (B, T)
 
@@ -250,7 +252,7 @@ def mask_tokens(ids:torch.Tensor, # `(B, T)` token ids
 class MLMCollate:
     "Mask blocks of `block_size` ids `(B, T)` for masked LM."
     def __init__(self, tok, p=0.15): self.tok, self.p = tok, p
-    def __call__(self, ids): return mask_tokens(ids, self.tok, self.p)
+    def __call__(self, ids, generator=None): return mask_tokens(ids, self.tok, self.p, generator)
 
 # %% ../nbs/03_data.ipynb #062827be
 def fetch_blocks(ds:Dataset, idxs)->torch.Tensor:
@@ -258,26 +260,46 @@ def fetch_blocks(ds:Dataset, idxs)->torch.Tensor:
     col = ds.with_format('arrow')[list(idxs)]['input_ids'].combine_chunks()
     return torch.from_numpy(np.asarray(col.flatten()).reshape(len(col), -1).astype(np.int64))
 
-def random_windows(ds:Dataset, idxs)->torch.Tensor:
-    "Windows of a block's length starting at a random offset inside blocks `idxs` (nanoGPT's random sampling)."
+def random_windows(ds:Dataset, idxs, offs=None, generator:torch.Generator|None=None)->torch.Tensor:
+    "Windows of a block's length starting at offset `offs` (default: random) inside blocks `idxs` (nanoGPT's random sampling)."
     idxs = [min(i, len(ds) - 2) for i in idxs]
     two = fetch_blocks(ds, [j for i in idxs for j in (i, i + 1)]).view(len(idxs), 2, -1)   # (B, 2, T+1)
     n = two.shape[-1]
     stream = torch.cat([two[:, 0], two[:, 1, 1:]], 1)             # (B, 2T+1): consecutive blocks overlap by one token
-    off = torch.randint(n - 1, (len(idxs), 1))
-    return stream.gather(1, off + torch.arange(n))                  # (B, T+1)
+    off = torch.randint(n - 1, (len(idxs),), generator=generator) if offs is None else torch.as_tensor(offs)
+    return stream.gather(1, off[:, None] + torch.arange(n))         # (B, T+1)
+
+class LMDataLoader(DataLoader):
+    "Batches of packed blocks, each read in one Arrow take and collated; `windows=True`: nanoGPT's random windows, `n // bs` batches an epoch."
+    def __init__(self, dataset, collate=clm_collate, windows:bool=False, fixed:bool=False, **kwargs):
+        store_attr('collate,windows,fixed')
+        super().__init__(dataset, **kwargs)
+    def new(self, dataset=None, cls=None, **kwargs):
+        return super().new(dataset, cls, **{**dict(collate=self.collate, windows=self.windows, fixed=self.fixed), **kwargs})
+    def before_iter(self):   # every random draw of an epoch (order, offsets, masks) comes from `self.rng`, which fastai reseeds each epoch
+        super().before_iter()
+        self.g = torch.Generator().manual_seed(0 if self.fixed else self.rng.getrandbits(63))
+    def get_idxs(self):
+        if not self.windows or len(self.dataset) < 2: return super().get_idxs()
+        rows = torch.randint(len(self.dataset), (self.n,), generator=self.g)
+        offs = torch.randint(len(self.dataset[0]['input_ids']) - 1, (self.n,), generator=self.g)
+        return list(zip(rows.tolist(), offs.tolist()))
+    def create_item(self, i): return i
+    def create_batch(self, items):
+        if isinstance(items[0], tuple): ids = random_windows(self.dataset, *zip(*items))
+        else: ids = fetch_blocks(self.dataset, items)
+        return self.collate(ids, self.g)
 
 def _block_dl(ds, bs, collate, train, n_batches, num_workers):
-    "A fastai `DataLoader` over the rows of `ds` that fetches each batch in one take and collates it."
-    kw = dict(create_item=lambda i: i, create_batch=lambda idxs: collate(fetch_blocks(ds, idxs)), num_workers=num_workers)
-    if train and n_batches:   # nanoGPT sampling: windows at random offsets, with replacement, `dl.n // bs` batches per epoch
-        if len(ds) > 1: kw['create_batch'] = lambda idxs: collate(random_windows(ds, idxs))
-        dl = DataLoader(ds, bs=bs, n=n_batches*bs, get_idxs=lambda: torch.randint(len(ds), (dl.n,)).tolist(), **kw)
+    "The training or validation `LMDataLoader` of `ds`."
+    kw = dict(bs=bs, collate=collate, num_workers=num_workers)
+    if train and n_batches:   # nanoGPT sampling: windows at random offsets, with replacement
+        dl = LMDataLoader(ds, windows=True, n=n_batches*bs, **kw)
         dl.epoch_batches = n_batches   # `n` may be changed between epochs (a step budget's last epoch is shorter)
         return dl
     if not train and n_batches and n_batches*bs < len(ds):   # evenly spaced subset, the same every time
         ds = ds.select(np.linspace(0, len(ds)-1, n_batches*bs).round().astype(int))
-    return DataLoader(ds, bs=bs, shuffle=train, drop_last=train and len(ds) >= bs, **kw)
+    return LMDataLoader(ds, shuffle=train, drop_last=train and len(ds) >= bs, fixed=not train, **kw)
 
 def lm_dataloaders(corpus, # anything `load_corpus` takes, or a `DatasetDict` with `train` and `valid`
                    tok:PreTrainedTokenizerBase, # the tokenizer
@@ -341,13 +363,13 @@ def encode_labels(train:Dataset, valid:Dataset|None=None, multi_label:bool=False
             if valid is not None else None, [str(n) for n in names])
 
 # %% ../nbs/03_data.ipynb #cc64be62
-def _sorted_idxs(lengths:torch.Tensor, bs:int, shuffle:bool)->list[int]:
+def _sorted_idxs(lengths:torch.Tensor, bs:int, shuffle:bool, generator:torch.Generator|None=None)->list[int]:
     "Indices in batches of similar length: sorted (validation), or shuffled chunks of 50 batches sorted inside (training)."
     if not shuffle: return lengths.argsort(descending=True, stable=True).tolist()
-    perm = torch.randperm(len(lengths))
-    chunks = [c[lengths[c].argsort(descending=True)] for c in perm.split(bs * 50)]
+    perm = torch.randperm(len(lengths), generator=generator)
+    chunks = [c[lengths[c].argsort(descending=True, stable=True)] for c in perm.split(bs * 50)]
     batches = [b for c in chunks for b in c.split(bs)]
-    return torch.cat([batches[i] for i in torch.randperm(len(batches))]).tolist()
+    return torch.cat([batches[i] for i in torch.randperm(len(batches), generator=generator)]).tolist()
 
 def pad_batch(ids:list, pad_id:int)->dict:
     "Right-pad lists of token ids to the longest: `input_ids` and `attention_mask` tensors."
@@ -375,7 +397,9 @@ class TextClsDL(DataLoader):
         super().__init__(dataset, **kwargs)
     def new(self, dataset=None, cls=None, **kwargs):
         return super().new(dataset, cls, **{**dict(tok=self.tok, vocab=self.vocab, max_len=self.max_len, sort=self.sort), **kwargs})
-    def get_idxs(self): return _sorted_idxs(self.lengths, self.bs, self.shuffle) if self.sort else list(range(len(self.dataset)))
+    def get_idxs(self):   # every draw comes from `self.rng`: an epoch's order depends on its seed only (exact resume)
+        if not self.sort: return list(range(len(self.dataset)))
+        return _sorted_idxs(self.lengths, self.bs, self.shuffle, torch.Generator().manual_seed(self.rng.getrandbits(63)))
     def create_item(self, i): return i
     def create_batch(self, idxs):
         rows = self.dataset[list(idxs)]

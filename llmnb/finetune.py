@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 import torch
-from .learner import hf_learner, TokenAccuracy, TokenPerplexity, silence   # first: it imports fastai quietly
+from .learner import hf_learner, TokenAccuracy, TokenPerplexity, silence, SaveCheckpoint   # first: it imports fastai quietly
 from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat, BCEWithLogitsLossFlat, MSELossFlat
 from fastai.metrics import rmse
@@ -21,6 +21,9 @@ import json, datasets
 from transformers.utils import logging as hf_logging
 from transformers import AutoModelForSequenceClassification, AutoModelForCausalLM, GenerationMixin
 from .metrics import classification_metrics
+from .distributed import launch
+from fastai.torch_core import rank_distrib
+from fastcore.foundation import L
 
 # %% auto #0
 __all__ = ['TASKS', 'OFFLINE_MODELS', 'Task', 'register_task', 'get_task', 'resolve_model', 'finetune_learner', 'finetune',
@@ -153,14 +156,20 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
              lr:float=1e-3, # base learning rate of fastai's `fine_tune`
              bs:int=32, max_len:int=128, seed:int=42,
              out=None, # output folder (default: runs/finetune-<date-time>)
-             show:bool=True, **kwargs)->dict: # kwargs: passed to `finetune_learner`
+             save_every:int|None=None, # also checkpoint every N steps (always: at the end of each fit)
+             resume:bool=False, # continue the run checkpointed in `out` exactly where it stopped
+             show:bool=True, **kwargs)->dict: # kwargs: passed to `finetune_learner` (mixed_precision, clip, cbs...)
     "Fine-tune a pretrained model on labelled texts; returns the validation metrics, the learner and the output folder."
     from datetime import datetime
     from transformers import AutoTokenizer
     from llmnb.core import set_seed, check_out, check_space
     from llmnb.data import cls_dataloaders, stdlib_classification, split_corpus
     model = model or _default_model()
+    if resume and out is None: raise ValueError('resume=True needs out=: the folder of the run to continue')
     out = check_out(out or Path('runs')/f'finetune-{datetime.now():%Y%m%d-%H%M%S}')
+    if resume and not (out/'training_state.pt').exists():
+        raise FileNotFoundError(f'nothing to resume: {out} holds no checkpoint (training_state.pt); pass the --out of the run to continue')
+    show = show and not rank_distrib()   # one process of a launch reports
     set_seed(seed)
     if train is None:
         sp = split_corpus(stdlib_classification(), 0.2, seed, stratify='label')
@@ -169,15 +178,20 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     dls = cls_dataloaders(train, tok, valid, text_col, label_col, bs, max_len, multi_label=task == 'multi_label',
                           regression=task == 'regression', seed=seed)
-    learn = finetune_learner(model, dls, task, lr=lr, **kwargs)
-    check_space(out, 2 * 4 * sum(p.numel() for p in learn.model.parameters()))   # the saved model, beside the old one until it replaces it
+    cbs = L(kwargs.pop('cbs', None)) + [SaveCheckpoint(out, every=save_every, tok=tok)]   # the last one is the fine-tuned model
+    learn = finetune_learner(model, dls, task, lr=lr, cbs=cbs, **kwargs)
+    check_space(out, 2 * 12 * sum(p.numel() for p in learn.model.parameters()))   # two checkpoints: weights + AdamW moments
     if not show: silence(learn)
+    if resume: learn.load_checkpoint(out)
     learn.fine_tune(epochs, base_lr=lr, freeze_epochs=freeze_epochs)
     res = {k: (float(v) if not isinstance(v, str) else v) for k, v in zip(learn.recorder.metric_names[1:], learn.recorder.values[-1])
            if k not in ('tokens/s', 'mfu', 'time')}
-    learn.save_pretrained(out)
     if show: print(f'saved to {out}  (load it with AutoModelForSequenceClassification or pipeline("text-classification"))')
     return dict(res, out=str(out), learn=learn)
+
+def _summary(*args, **kwargs)->dict:
+    "`finetune`'s results without the learner (what a launch hands back)."
+    return {k: v for k, v in finetune(*args, **kwargs).items() if k != 'learn'}
 
 @call_parse
 def llmnb_finetune(
@@ -187,8 +201,13 @@ def llmnb_finetune(
     text_col:str='text', label_col:str='label', task:str='classification',
     epochs:int=1, freeze_epochs:int=1, lr:float=1e-3, bs:int=32, max_len:int=128, seed:int=42,
     out:str=None, # output folder (default: runs/finetune-<date-time>)
+    save_every:int=None, # also checkpoint every N steps
+    resume:bool=False, # continue the run in --out exactly where its last checkpoint left it
+    num_processes:int=1, # train on N processes (GPUs, or CPU processes without GPUs) through accelerate; --bs is the global batch
+    mixed_precision:str=None, # 'bf16', or 'fp16' (CUDA)
 ):
     "Fine-tune a pretrained Transformer on labelled texts with fastai; prints the validation metrics as a final JSON line."
     datasets.disable_progress_bars(); hf_logging.disable_progress_bar()
-    r = finetune(model, train, valid, text_col, label_col, task, epochs, freeze_epochs, lr, bs, max_len, seed, out)
-    print(json.dumps({k: v for k, v in r.items() if k != 'learn'}))
+    r = launch(_summary, model, train, valid, text_col, label_col, task, epochs, freeze_epochs, lr, bs, max_len, seed, out,
+               save_every, resume, mixed_precision=mixed_precision, num_processes=num_processes)
+    print(json.dumps(r))

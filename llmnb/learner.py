@@ -6,7 +6,10 @@ Docs: https://llmnb.github.io/llmnb/learner.html.md"""
 
 # %% ../nbs/06_learner.ipynb #69ab1d24
 from __future__ import annotations
-import gc, math, time
+import gc, math, os, time, random, itertools
+import numpy as np
+import safetensors.torch
+import torch.distributed as dist
 from pathlib import Path
 import torch
 import torch.nn as nn
@@ -15,7 +18,9 @@ with warnings.catch_warnings():   # fastai 2.8 calls torch.jit.script at import,
     warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
     import fastai.torch_basics
 from fastai.learner import Learner, Recorder, Metric, AvgLoss
-from fastai.callback.core import Callback, CancelTrainException, CancelFitException
+from fastai.callback.core import Callback, CancelTrainException, CancelFitException, CancelEpochException, TrainEvalCallback
+from fastai.torch_core import rank_distrib
+from accelerate.utils import extract_model_from_parallel
 from fastai.callback.fp16 import MixedPrecision
 import fastai.callback.schedule   # fit_one_cycle, lr_find
 from fastai.callback.progress import ProgressCallback
@@ -32,8 +37,8 @@ from .core import atomic_path
 
 # %% auto #0
 __all__ = ['HFModel', 'transformer_splitter', 'TokenAccuracy', 'TokenPerplexity', 'Autocast', 'mixed_precision_cb', 'peak_flops',
-           'flops_per_token', 'Throughput', 'GCFreeze', 'SaveCheckpoint', 'NaNGuard', 'PlainProgress', 'silence',
-           'AdamW2D', 'adamw', 'hf_learner', 'lm_learner']
+           'flops_per_token', 'world_size', 'Throughput', 'GCFreeze', 'ExactResume', 'SaveCheckpoint', 'NaNGuard',
+           'PlainProgress', 'silence', 'AdamW2D', 'adamw', 'hf_learner', 'lm_learner']
 
 # %% ../nbs/06_learner.ipynb #f81bee58
 class HFModel(nn.Module):
@@ -49,7 +54,10 @@ class HFModel(nn.Module):
         return self.out.logits
 
 # %% ../nbs/06_learner.ipynb #36f2066a
-def _unwrap(m): return m.model if isinstance(m, HFModel) else m
+def _unwrap(m:nn.Module)->nn.Module:
+    "The HF model inside fastai's adapter (and inside DDP/FSDP wrappers)."
+    m = extract_model_from_parallel(m)
+    return m.model if isinstance(m, HFModel) else m
 
 def transformer_splitter(m:nn.Module)->L:
     "Parameter groups `[embeddings, block 0, ..., block n-1, head]` of a Transformer (ours or any HF model)."
@@ -129,7 +137,8 @@ def peak_flops(device='cpu', dtype=torch.float32, n:int=1024)->float:
             if k in name: return v if dtype in (torch.bfloat16, torch.float16) else v / 2 if 'H' in k or 'A100' in k else v / 8
     key = (str(device), dtype, n)
     if key not in _probe_cache:
-        a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
+        g = torch.Generator(device=device).manual_seed(0)   # its own generator: measuring must not change a training run's random numbers
+        a, b = (torch.randn(n, n, device=device, dtype=dtype, generator=g) for _ in range(2))
         best = float('inf')
         for i in range(12):   # the fastest of 10 timed matmuls, after 2 for warm-up
             if device.type == 'cuda': torch.cuda.synchronize(device)
@@ -149,6 +158,10 @@ def flops_per_token(model:nn.Module, seq_len:int)->float:
     return 2 * n + 4 * n_train + 12 * c.num_hidden_layers * c.hidden_size * seq_len
 
 # %% ../nbs/06_learner.ipynb #bd67725d
+def world_size()->int:
+    "Processes training together: the launch's `WORLD_SIZE` (1 outside a multi-process launch)."
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else int(os.environ.get('WORLD_SIZE', 1))
+
 class Throughput(Callback):
     "Tokens per second and MFU of each training phase, shown in the progress table and kept in the recorder."
     order, run_valid = Recorder.order + 1, True
@@ -174,9 +187,10 @@ class Throughput(Callback):
             self.peak_ = self.peak or peak_flops(dev, dtype)
     def after_train(self):
         if x := next((p for p in self.model.parameters() if p.is_cuda), None) is not None: torch.cuda.synchronize()
-        dt = time.perf_counter() - self.t0
+        dt, w = time.perf_counter() - self.t0, world_size()
+        self.tokens *= w   # every process trains as many tokens: the total, and MFU per device
         self.tok_s = self.tokens / dt if dt and self.tokens else 0.
-        self.mfu = (self.fpt or 0) * self.tok_s / self.peak_ if self.tokens else 0.
+        self.mfu = (self.fpt or 0) * self.tok_s / w / self.peak_ if self.tokens else 0.
         med = sorted(self.steps)[len(self.steps) // 2] if self.steps else 0.
         self.history.append(dict(tokens=self.tokens, seconds=dt, tokens_per_s=self.tok_s, mfu=self.mfu, steps=len(self.steps),
                                  median_step_s=med))
@@ -194,34 +208,160 @@ class GCFreeze(Callback):
 
 # %% ../nbs/06_learner.ipynb #ab1fb4f1
 def _plain(o):
-    "fastai containers (`L`) to lists, recursively, so that `torch.load(..., weights_only=True)` reads the file."
+    "fastai containers, tensors and NumPy numbers to plain ones, recursively, so that `torch.load(..., weights_only=True)` reads the file."
     if isinstance(o, dict): return {k: _plain(v) for k, v in o.items()}
     if isinstance(o, (list, tuple, L)): return [_plain(v) for v in o]
+    if isinstance(o, torch.Tensor) and type(o) is not torch.Tensor: return o.as_subclass(torch.Tensor)   # fastai's TensorBase
+    if isinstance(o, (np.generic, np.ndarray)): return o.tolist()   # e.g. learning rates from `slice` (NumPy floats)
     return o
+
+def _rng_state()->dict:
+    "The state of every random number generator a training step touches (as tensors and lists: `weights_only`-readable)."
+    n, p = np.random.get_state(), random.getstate()
+    st = dict(torch=torch.get_rng_state(), numpy=[n[0], torch.from_numpy(n[1].astype(np.int64)), *n[2:]], python=[p[0], list(p[1]), p[2]])
+    if torch.cuda.is_available(): st['cuda'] = torch.cuda.get_rng_state_all()
+    return st
+
+def _set_rng_state(st:dict):
+    "Put back the generators saved by `_rng_state`."
+    torch.set_rng_state(st['torch'])
+    n, p = st['numpy'], st['python']
+    np.random.set_state((n[0], n[1].numpy().astype(np.uint32), *n[2:]))
+    random.setstate((p[0], tuple(p[1]), p[2]))
+    if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
+
+def _all_ranks(o)->list:
+    "`[o]` in a single process; the `o` of every rank, in rank order, in a distributed run."
+    if not (dist.is_available() and dist.is_initialized()): return [o]
+    out = [None] * dist.get_world_size()
+    dist.all_gather_object(out, o)
+    return out
+
+@patch
+def _do_fit(self:Learner):   # fastai's loop, starting at `start_epoch` (set by `ExactResume` when a run continues)
+    for epoch in range(getattr(self, 'start_epoch', 0), self.n_epoch):
+        self.epoch = epoch
+        self._with_events(self._do_epoch, 'epoch', CancelEpochException)
+
+class _Skip:
+    "`dl` without its first `n` batches; they are still drawn, so that the later ones come out as in the full epoch."
+    def __init__(self, dl, n): self.dl, self.n = dl, n
+    def __len__(self): return len(self.dl) - self.n
+    def __iter__(self): return itertools.islice(iter(self.dl), self.n, None)
+    def __getattr__(self, k):
+        if k == 'dl' or k.startswith('__'): raise AttributeError(k)
+        return getattr(self.dl, k)
+
+class ExactResume(Callback):
+    "Seed each epoch's data from `(data_seed, epoch)`, and continue a run from a checkpoint exactly where it stopped."
+    order = TrainEvalCallback.order + 1   # right after fastai has reset its counters, before anything draws a random number
+    def __init__(self, data_seed:int|None=None):
+        self.data_seed = random.getrandbits(31) if data_seed is None else data_seed   # drawn here: every process of a launch draws the same
+        self.pending, self.n_fit, self.pos = None, 0, (0, 0)
+    def before_fit(self):
+        self.finder = hasattr(self.learn, 'lr_finder')   # `lr_find` is not a step of the run
+        self.fit_idx, self.offset, self.restore = self.n_fit, 0, None
+        if not self.finder: self.n_fit += 1
+        self.learn.resume_skip = False
+        st = self.pending
+        if st is None or self.finder: return
+        if self.fit_idx < st['fit']:   # a fit the run had finished before the checkpoint (e.g. `fine_tune`'s frozen phase)
+            self.learn.start_epoch, self.learn.resume_skip = self.n_epoch, True
+            return
+        self.pending, self.restore = None, st
+        self.opt.load_state_dict(st['opt'])
+        self.data_seed = st['data_seed']
+        self.learn.train_iter, (self.learn.start_epoch, self.offset) = st['step'], st['pos']
+    def before_epoch(self):
+        self.dls.train.rng = random.Random(self.data_seed * 100_003 + self.epoch)   # fastai draws an epoch's order from `dl.rng`
+        st = self.restore
+        if st is None or 'recorder' not in st or not hasattr(self.learn, 'recorder'): return
+        r, (val, count) = self.recorder, st['recorder'].pop('smooth')
+        for k, v in st['recorder'].items(): setattr(r, k, list(v))
+        r.smooth_loss.val, r.smooth_loss.count = torch.tensor(val), count
+        if st.get('scaler') and getattr(self.learn, 'scaler', None) is not None: self.learn.scaler.load_state_dict(st['scaler'])
+    def before_train(self):
+        if self.offset: self.full, self.learn.dl = len(self.dl), _Skip(self.dl, self.offset)
+    def before_batch(self):
+        if not self.training: return
+        if self.offset: self.learn.pct_train = (self.epoch + (self.offset + self.iter) / self.full) / self.n_epoch
+        self.pos = (self.epoch, self.offset + self.iter)   # where the run is: what a checkpoint taken now continues from
+        if self.restore is not None:
+            rngs = self.restore['rng']
+            _set_rng_state(rngs[rank_distrib()] if rank_distrib() < len(rngs) else rngs[0])
+            self.restore = None
+    def after_train(self): self.offset = 0
+    def after_fit(self):
+        self.pos = (self.n_epoch, 0)
+        self.learn.start_epoch, self.restore = 0, None
+    def state(self)->dict:
+        "What `load_checkpoint` needs to continue the run from here (call it on every rank: it gathers their RNG states)."
+        r = getattr(self.learn, 'recorder', None)
+        rec = None if r is None or not hasattr(r, 'lrs') else dict(
+            lrs=[float(o) for o in r.lrs], iters=list(r.iters), losses=[float(o) for o in r.losses],
+            values=_plain(r.values), smooth=[float(r.smooth_loss.val), r.smooth_loss.count])
+        scaler = getattr(self.learn, 'scaler', None)
+        return dict(opt=_plain(self.opt.state_dict()), step=self.train_iter, pos=list(self.pos), fit=self.fit_idx,
+                    data_seed=self.data_seed, rng=_all_ranks(_rng_state()), recorder=rec,
+                    scaler=scaler.state_dict() if scaler is not None and scaler.is_enabled() else None)
 
 @patch
 def save_pretrained(self:Learner, path, tok=None, training_state:bool=False):
-    "Save the model (and tokenizer, and optionally the optimizer state) as a HF folder at `path`, atomically."
+    "Save the model (and tokenizer, and optionally the training state) as a HF folder at `path`, atomically; only rank 0 writes."
     tok = tok if tok is not None else getattr(self.dls, 'tok', None)
-    model = _unwrap(self.model)
+    sd = self.distributed.state_dict() if hasattr(self, 'distributed') else None   # FSDP: the full weights, gathered
+    st = self.exact_resume.state() if training_state and sd is None and self.opt is not None and hasattr(self, 'exact_resume') else None
+    if rank_distrib(): return Path(path)
     with atomic_path(path) as tmp:
-        model.save_pretrained(tmp)
+        _unwrap(self.model).save_pretrained(tmp, state_dict=sd)
         if tok is not None: tok.save_pretrained(tmp)
-        if training_state and self.opt is not None:
-            torch.save(dict(opt=_plain(self.opt.state_dict()), step=getattr(self, 'train_iter', 0),
-                            epoch=getattr(self, 'epoch', 0)), tmp/'training_state.pt')
+        if st is not None: torch.save(st, tmp/'training_state.pt')
     return Path(path)
 
+def _accumulating(learn)->bool: return any(isinstance(c, GradientAccumulation) and c.count for c in learn.cbs)
+
 class SaveCheckpoint(Callback):
-    "Save the model, tokenizer and optimizer state to `path` every `every` steps and at the end of training."
-    order = Recorder.order + 2
-    def __init__(self, path, every:int|None=None, tok=None): store_attr()
+    "Save model, tokenizer and training state to `path` every `every` optimizer steps and at the end of training."
+    order = ExactResume.order + 1   # a due checkpoint is written as the next batch starts, with the random state it starts from
+    def __init__(self, path, every:int|None=None, tok=None): store_attr(); self.due = False
+    def after_batch(self):
+        if self.training and self.every and self.train_iter % self.every == 0 and not _accumulating(self.learn): self.due = True
+    def before_batch(self):
+        if self.training and self.due: self._save()
+    def after_fit(self):
+        if not getattr(self.learn, 'resume_skip', False): self._save()
     def _save(self):
+        self.due = False
         self.learn.save_pretrained(self.path, self.tok, training_state=True)
         self.learn.last_checkpoint = (Path(self.path), self.train_iter)
-    def after_batch(self):
-        if self.training and self.every and self.train_iter % self.every == 0: self._save()
-    def after_fit(self): self._save()
+
+def _load_weights(model:nn.Module, path:Path):
+    "Load `path/model.safetensors` into `model`; clear errors for a corrupted file or another architecture."
+    f = path/'model.safetensors'
+    if not f.exists(): raise FileNotFoundError(f'{path} has no model.safetensors: it is not a checkpoint folder')
+    try: sd = safetensors.torch.load_file(str(f))
+    except Exception as e: raise ValueError(f'{f} is corrupted ({e}): resume from another checkpoint or start again') from e
+    try: missing, unexpected = model.load_state_dict(sd, strict=False)
+    except RuntimeError as e: raise ValueError(f'{f} does not fit this model: build it from {path/"config.json"}. {e}') from e
+    loaded = {p.data_ptr() for k, p in model.state_dict().items() if k in sd}
+    missing = [k for k in missing if model.state_dict()[k].data_ptr() not in loaded]   # tied weights come with their twin
+    if missing or unexpected: raise ValueError(f'{f} does not fit this model (missing {missing[:3]}, unexpected {unexpected[:3]}): '
+                                               f'build it from {path/"config.json"}')
+
+@patch
+def load_checkpoint(self:Learner, path):
+    "Load the weights and training state of checkpoint folder `path`: the next `fit` (same call as before) continues the run exactly."
+    path = Path(path)
+    f = path/'training_state.pt'
+    if not f.exists(): raise FileNotFoundError(f'{path} has no training_state.pt: it is not a checkpoint of a run (SaveCheckpoint writes them)')
+    try: st = torch.load(f, weights_only=True)
+    except Exception as e: raise ValueError(f'{f} is corrupted ({e}): resume from another checkpoint or start again') from e
+    if 'pos' not in st: raise ValueError(f'{f} was written by an older llmnb without the data position: it cannot be resumed exactly')
+    _load_weights(_unwrap(self.model), path)
+    if not hasattr(self, 'exact_resume'): self.add_cb(ExactResume())
+    self.exact_resume.pending = st
+    if self.opt is None: self.create_opt()
+    return self
 
 class NaNGuard(Callback):
     "Stop at the first non-finite loss, before its step, naming the last good checkpoint."
@@ -300,14 +440,18 @@ def hf_learner(dls, # fastai `DataLoaders` whose batches are `(x, y)`, `x` a ten
                cbs=None, # more callbacks
                throughput:bool=True, # add the tokens/s and MFU columns
                **kwargs)->Learner: # passed to `Learner`
-    "A fastai `Learner` for a HF model: the bridge, the splitter, AdamW2D, clipping, accumulation, mixed precision, NaN guard."
-    cb = [NaNGuard(), GCFreeze()] + ([GradientClip(clip)] if clip else []) + ([Throughput()] if throughput else [])
+    "A fastai `Learner` for a HF model: the bridge, the splitter, AdamW2D, clipping, accumulation, mixed precision, NaN guard, exact resume."
+    cb = [ExactResume(), NaNGuard(), GCFreeze()] + ([GradientClip(clip)] if clip else []) + ([Throughput()] if throughput else [])
     if grad_accum > 1: cb.append(GradientAccumulation(n_acc=dls.train.bs * grad_accum))
     mp = mixed_precision_cb(mixed_precision, dls.device if dls.device is not None else 'cpu')
     if mp is not None: cb.append(mp)
+    if world_size() > 1 and not any(type(c).__name__ == 'Distributed' for c in L(cbs)):   # inside a launch: see `distributed`
+        from llmnb.distributed import Distributed
+        cb.append(Distributed())
     learn = Learner(dls, HFModel(model, compile=compile), loss_func=loss_func, opt_func=partial(adamw, betas=betas, eps=eps),
                     lr=lr, wd=wd, splitter=transformer_splitter, wd_bn_bias=False, metrics=metrics, cbs=cb + L(cbs), **kwargs)
     if not _interactive() and hasattr(learn, 'progress'): learn.remove_cb(ProgressCallback).add_cb(PlainProgress())
+    if rank_distrib(): silence(learn)   # one process reports
     return learn
 
 def lm_learner(dls, # `DataLoaders` of `(x, y)` blocks (`data.lm_dataloaders`)

@@ -13,14 +13,16 @@ import torch
 from fastai.callback.core import Callback, CancelTrainException, CancelFitException
 from fastcore.script import call_parse
 import datasets
-from transformers import AutoTokenizer, GenerationConfig
+from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+from fastai.torch_core import rank_distrib
 from transformers.utils import logging as hf_logging
 from .core import set_seed, check_out, check_space
 from .tokenizers import train_tokenizer
 from .data import load_corpus, split_corpus, lm_dataloaders, mask_tokens
 from .gpt import GPT, GPTConfig
 from .bert import BERTConfig, BERTForMaskedLM
-from .learner import lm_learner, SaveCheckpoint, silence, _unwrap
+from .distributed import launch
+from .learner import lm_learner, SaveCheckpoint, silence, _unwrap, world_size
 
 # %% auto #0
 __all__ = ['lr_at', 'StepSchedule', 'context_len', 'sample', 'fill_masks', 'pretrain', 'llmnb_pretrain']
@@ -46,7 +48,7 @@ class StepSchedule(Callback):
     def before_train(self):
         dl = self.dls.train
         if getattr(dl, 'epoch_batches', None):   # random batches: shorten the last epoch to end on max_iters
-            dl.n = dl.bs * min(dl.epoch_batches, self.max_iters - self.train_iter)
+            dl.n = dl.bs * min(dl.epoch_batches, self.max_iters - self.epoch * dl.epoch_batches)   # not train_iter: a resumed epoch starts mid-way
     def before_batch(self):
         if not self.training: return
         lr = lr_at(self.train_iter, self.lr, self.min_lr, self.warmup_iters, self.max_iters)
@@ -98,6 +100,13 @@ def _load_tokenizer(tokenizer, train, vocab_size, bert, block_size):
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     return tok
 
+def _check_same(saved, cfg:dict, out:Path):
+    "An error if the model settings `cfg` differ from those of the checkpoint in `out`."
+    diff = {k: (getattr(saved, k, None), v) for k, v in cfg.items() if k in ('vocab_size', 'block_size', 'n_layer', 'n_head', 'n_embd')
+            and getattr(saved, k, None) != v}
+    if diff: raise ValueError(f'cannot resume {out}: its model has ' + ', '.join(f'{k}={a}' for k, (a, b) in diff.items()) +
+                              ', this run asks for ' + ', '.join(f'{k}={b}' for k, (a, b) in diff.items()) + ': resume with the settings of the run')
+
 def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of strings, Dataset or hub dataset name
              tokenizer:str='char', # 'char', 'bpe', or a tokenizer folder / HF name
              vocab_size:int|None=None, # BPE vocabulary size (default 4096); model vocab size for a loaded tokenizer
@@ -122,7 +131,8 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
              mixed_precision:str|None=None, # 'bf16', 'fp16' (CUDA) or None
              compile:bool=False, # torch.compile the model
              out:str|Path|None=None, # output folder (default: runs/<arch>-<date-time> under the current directory)
-             save_every:int|None=None, # also checkpoint every N steps
+             save_every:int|None=None, # checkpoint every N steps (default: at every evaluation of a step budget)
+             resume:bool=False, # continue the run checkpointed in `out` exactly where it stopped
              samples:int=2, # samples to print at the end
              max_new_tokens:int=300, # length of each sample
              temperature:float=0.8, top_k:int|None=None, top_p:float|None=0.95, # sampling settings (also saved as defaults)
@@ -131,12 +141,16 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
              **kwargs)->dict: # passed to `load_corpus`
     "Pretrain a GPT (or BERT) from scratch with a fastai `Learner`; returns the results, the learner and the output folder."
     if arch not in ('gpt', 'bert'): raise ValueError(f"arch must be 'gpt' or 'bert', not {arch!r}")
+    if resume and out is None: raise ValueError('resume=True needs out=: the folder of the run to continue')
     out = check_out(out or Path('runs')/f'{arch}-{datetime.now():%Y%m%d-%H%M%S}')
+    if resume and not (out/'training_state.pt').exists():
+        raise FileNotFoundError(f'nothing to resume: {out} holds no checkpoint (training_state.pt); pass the --out of the run to continue')
+    show = show and not rank_distrib()   # one process of a launch reports
     say = print if show else (lambda *a, **k: None)
     t0 = time.time()
     set_seed(seed)
     sp = split_corpus(load_corpus(corpus, **kwargs), valid_pct, seed)
-    tok = _load_tokenizer(tokenizer, sp['train'], vocab_size, arch == 'bert', block_size)
+    tok = AutoTokenizer.from_pretrained(out) if resume else _load_tokenizer(tokenizer, sp['train'], vocab_size, arch == 'bert', block_size)
     say(f'corpus: {len(sp["train"]):,} train / {len(sp["valid"]):,} valid documents; tokenizer: {tokenizer}, {len(tok)} tokens')
     step_budget = epochs is None
     dls = lm_dataloaders(sp, tok, block_size, bs, mlm=arch == 'bert', train_batches=eval_interval if step_budget else None,
@@ -144,19 +158,24 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
     cfg = dict(vocab_size=max(len(tok), vocab_size or 0) if tokenizer not in ('char', 'bpe') else len(tok),
                block_size=block_size, n_layer=n_layer, n_head=n_head, n_embd=n_embd, dropout=dropout,
                bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    if resume: _check_same(AutoConfig.from_pretrained(out), cfg, out)
     set_seed(seed)
     model = GPT(GPTConfig(**cfg)) if arch == 'gpt' else BERTForMaskedLM(BERTConfig(**cfg))
     if arch == 'gpt': model.generation_config = GenerationConfig(
         do_sample=True, temperature=temperature, top_k=top_k, top_p=top_p, max_new_tokens=max_new_tokens,
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
     n_params = sum(p.numel() for p in model.parameters())
-    say(f'model: {arch.upper()} {n_layer} layers x {n_head} heads x {n_embd} wide, block {block_size}: {n_params/1e6:.2f} M parameters')
+    say(f'model: {arch.upper()} {n_layer} layers x {n_head} heads x {n_embd} wide, block {block_size}: {n_params/1e6:.2f} M parameters'
+        + (f'; {world_size()} processes, {bs // world_size()} rows of each batch each' if world_size() > 1 else ''))
     check_space(out, 2 * 12 * n_params)   # two checkpoints (the new one is written before the old one goes): weights + AdamW moments
-    cbs = [SaveCheckpoint(out, every=save_every, tok=tok)]
+    cbs = [SaveCheckpoint(out, every=save_every or (eval_interval if step_budget else None), tok=tok)]
     if step_budget: cbs.append(StepSchedule(lr, min_lr, warmup_iters, max_iters))
     learn = lm_learner(dls, model, lr=lr, wd=wd, betas=(0.9, beta2), clip=clip or None, grad_accum=grad_accum,
                        mixed_precision=mixed_precision, compile=compile, cbs=cbs)
     if not show: silence(learn)
+    if resume:
+        learn.load_checkpoint(out)
+        say(f'resuming the run in {out} from step {learn.exact_resume.pending["step"]}')
     if step_budget: learn.fit(math.ceil(max_iters / eval_interval), lr)
     else: learn.fit_one_cycle(epochs, lr)
     last = dict(zip(learn.recorder.metric_names[1:], learn.recorder.values[-1]))
@@ -166,6 +185,7 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
                tokens_per_s=sum(h['tokens'] for h in tp) / sum(h['seconds'] for h in tp), mfu=tp[-1]['mfu'],
                n_params=n_params, seconds=time.time() - t0, out=str(out))
     say(f'\nvalid loss {valid_loss:.4f}, perplexity {perplexity:.2f}, token accuracy {accuracy:.3f} after {learn.train_iter} steps')
+    if rank_distrib(): return dict(res, learn=learn, tok=tok)   # the other processes of a launch are done
     if arch == 'gpt':
         res['samples'] = [] if not samples else sample(model, tok, prompt, samples, max_new_tokens, temperature, top_k, top_p, seed=seed)
         for i, s in enumerate(res['samples']): say(f'\n--- sample {i+1} ---\n{s}')
@@ -176,6 +196,10 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
     return dict(res, learn=learn, tok=tok)
 
 # %% ../nbs/07_pretrain.ipynb #18c79ddc
+def _summary(*args, **kwargs)->dict:
+    "`pretrain`'s results without the learner and tokenizer (what a launch hands back)."
+    return {k: v for k, v in pretrain(*args, **kwargs).items() if k not in ('learn', 'tok')}
+
 @call_parse
 def llmnb_pretrain(
     data:str=None, # corpus: a file, folder or hub dataset name (default: the embedded Python docs)
@@ -190,14 +214,16 @@ def llmnb_pretrain(
     mixed_precision:str=None, # 'bf16' or 'fp16' (CUDA)
     compile:bool=False, # torch.compile the model
     out:str=None, # output folder (default: runs/<arch>-<date-time>)
-    save_every:int=None, # also checkpoint every N steps
+    save_every:int=None, # checkpoint every N steps (default: at every evaluation)
+    resume:bool=False, # continue the run in --out exactly where its last checkpoint left it
+    num_processes:int=1, # train on N processes (GPUs, or CPU processes without GPUs) through accelerate; --bs is the global batch
     samples:int=2, max_new_tokens:int=300, temperature:float=0.8, top_k:int=None, top_p:float=0.95,
     prompt:str=None, # start the samples with this text
 ):
     "Pretrain a GPT (or BERT) from scratch on a corpus and save it as a Hugging Face folder."
     datasets.disable_progress_bars(); hf_logging.disable_progress_bar()   # the progress table is enough
-    r = pretrain(data, tokenizer, vocab_size, arch, n_layer, n_head, n_embd, block_size, dropout, bs, max_iters, epochs,
-                 lr, min_lr, warmup_iters, wd, beta2, clip, grad_accum, eval_interval, eval_iters, valid_pct, seed,
-                 mixed_precision, compile, out, save_every, samples, max_new_tokens, temperature, top_k, top_p, prompt,
-                 column=column)
-    print(json.dumps({k: v for k, v in r.items() if k not in ('learn', 'tok', 'samples')}))
+    r = launch(_summary, data, tokenizer, vocab_size, arch, n_layer, n_head, n_embd, block_size, dropout, bs, max_iters, epochs,
+               lr, min_lr, warmup_iters, wd, beta2, clip, grad_accum, eval_interval, eval_iters, valid_pct, seed,
+               mixed_precision, compile, out, save_every, resume, samples, max_new_tokens, temperature, top_k, top_p, prompt,
+               column=column, num_processes=num_processes)
+    print(json.dumps({k: v for k, v in r.items() if k != 'samples'}))
