@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['set_seed', 'get_device', 'get_dtype', 'llmnb_home', 'atomic_path', 'check_out', 'check_space']
+__all__ = ['set_seed', 'get_device', 'get_dtype', 'llmnb_home', 'atomic_path', 'recover_path', 'check_out', 'check_space']
 
 # %% ../nbs/00_core.ipynb #c657181a
 def set_seed(seed:int=42, # the seed for `random`, NumPy and PyTorch (CPU and every GPU)
@@ -69,12 +69,22 @@ def atomic_path(path:str|Path): # the file or folder to (re)place
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
+# %% ../nbs/00_core.ipynb #4881f759
+def recover_path(path:str|Path)->Path:
+    "Finish a replacement by `atomic_path` that a killed process left half done, and remove what killed writes left beside `path`."
+    path = Path(path)
+    for tmp in sorted(path.parent.glob(f'.{path.name}.*.tmp')) if path.parent.exists() else []:
+        new = tmp/path.name
+        if not path.exists() and (tmp/'.old').exists() and new.exists(): os.replace(new, path)   # killed between the two renames
+        shutil.rmtree(tmp, ignore_errors=True)
+    return path
+
 # %% ../nbs/00_core.ipynb #7405fa6c
 def _existing(p:Path)->Path: return next(o for o in [p, *p.parents] if o.exists())
 
 def check_out(out:str|Path)->Path:
-    "`out` as an absolute path, after checking that it is (or can become) a folder this process can write to."
-    out = Path(out).expanduser().resolve()
+    "`out` as an absolute path (recovered, if a kill left it half replaced), after checking that it is (or can become) a folder this process can write to."
+    out = recover_path(Path(out).expanduser().resolve())
     if out.exists() and not out.is_dir(): raise ValueError(f'--out {out} is a file: pass a folder')
     parent = _existing(out)
     if not os.access(parent, os.W_OK): raise PermissionError(f'cannot write to {parent}: pass --out a folder you can write to')

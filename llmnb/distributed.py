@@ -11,6 +11,8 @@ from functools import partial
 from pathlib import Path
 import torch
 import torch.distributed as dist
+import accelerate.launchers
+from .learner import TokenAccuracy, _unwrap   # first: it imports fastai quietly
 from fastai.learner import AvgLoss, AvgMetric
 from fastai.metrics import AccumMetric
 from fastai.callback.core import Callback, TrainEvalCallback
@@ -19,7 +21,6 @@ from fastai.torch_core import find_bs
 from fastcore.basics import store_attr
 from accelerate import Accelerator, FullyShardedDataParallelPlugin, notebook_launcher
 from accelerate.utils import broadcast_object_list
-from .learner import TokenAccuracy, _unwrap
 from .metrics import Counts
 
 # %% auto #0
@@ -135,6 +136,8 @@ def _picklable(o)->bool:
 
 def _rank0_result(fn, path, args, kwargs):
     "Run `fn`; rank 0 writes its (picklable) result to `path`."
+    if not torch.cuda.is_available() and 'OMP_NUM_THREADS' not in os.environ:   # CPU processes share the cores, as torchrun does it
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ.get('WORLD_SIZE', 1))))
     r = fn(*args, **kwargs)
     if int(os.environ.get('RANK', 0)) == 0:
         if isinstance(r, dict): r = {k: v for k, v in r.items() if _picklable(v)}
@@ -148,5 +151,7 @@ def launch(fn, *args, num_processes:int=2, **kwargs):
     if n_gpu and num_processes > n_gpu: raise ValueError(f'{num_processes} processes but {n_gpu} GPUs: use at most one process per GPU')
     with tempfile.TemporaryDirectory() as d:
         res = Path(d)/'result.pkl'
-        notebook_launcher(_rank0_result, (fn, res, args, kwargs), num_processes=num_processes, use_port=_free_port())
+        accelerate.launchers.print = lambda *a, **k: None   # its "Launching training on 2 CUDAs." is wrong on CPU; `fn` reports
+        try: notebook_launcher(_rank0_result, (fn, res, args, kwargs), num_processes=num_processes, use_port=_free_port())
+        finally: del accelerate.launchers.print
         return pickle.loads(res.read_bytes()) if res.exists() else None

@@ -21,6 +21,7 @@ from fastai.learner import Learner, Recorder, Metric, AvgLoss
 from fastai.callback.core import Callback, CancelTrainException, CancelFitException, CancelEpochException, TrainEvalCallback
 from fastai.torch_core import rank_distrib
 from accelerate.utils import extract_model_from_parallel
+from transformers.utils import logging as hf_logging
 from fastai.callback.fp16 import MixedPrecision
 import fastai.callback.schedule   # fit_one_cycle, lr_find
 from fastai.callback.progress import ProgressCallback
@@ -33,7 +34,7 @@ from fastai.optimizer import OptimWrapper
 from functools import partial
 from fastcore.basics import store_attr, patch, noop
 from fastcore.foundation import L
-from .core import atomic_path
+from .core import atomic_path, recover_path
 
 # %% auto #0
 __all__ = ['HFModel', 'transformer_splitter', 'TokenAccuracy', 'TokenPerplexity', 'Autocast', 'mixed_precision_cb', 'peak_flops',
@@ -238,8 +239,8 @@ def _all_ranks(o)->list:
     return out
 
 @patch
-def _do_fit(self:Learner):   # fastai's loop, starting at `start_epoch` (set by `ExactResume` when a run continues)
-    for epoch in range(getattr(self, 'start_epoch', 0), self.n_epoch):
+def _do_fit(self:Learner):   # fastai's loop, starting at `from_epoch` (set by `ExactResume` when a run continues)
+    for epoch in range(getattr(self, 'from_epoch', 0), self.n_epoch):
         self.epoch = epoch
         self._with_events(self._do_epoch, 'epoch', CancelEpochException)
 
@@ -266,12 +267,12 @@ class ExactResume(Callback):
         st = self.pending
         if st is None or self.finder: return
         if self.fit_idx < st['fit']:   # a fit the run had finished before the checkpoint (e.g. `fine_tune`'s frozen phase)
-            self.learn.start_epoch, self.learn.resume_skip = self.n_epoch, True
+            self.learn.from_epoch, self.learn.resume_skip = self.n_epoch, True
             return
         self.pending, self.restore = None, st
         self.opt.load_state_dict(st['opt'])
         self.data_seed = st['data_seed']
-        self.learn.train_iter, (self.learn.start_epoch, self.offset) = st['step'], st['pos']
+        self.learn.train_iter, (self.learn.from_epoch, self.offset) = st['step'], st['pos']
     def before_epoch(self):
         self.dls.train.rng = random.Random(self.data_seed * 100_003 + self.epoch)   # fastai draws an epoch's order from `dl.rng`
         st = self.restore
@@ -293,7 +294,7 @@ class ExactResume(Callback):
     def after_train(self): self.offset = 0
     def after_fit(self):
         self.pos = (self.n_epoch, 0)
-        self.learn.start_epoch, self.restore = 0, None
+        self.learn.from_epoch, self.restore = 0, None
     def state(self)->dict:
         "What `load_checkpoint` needs to continue the run from here (call it on every rank: it gathers their RNG states)."
         r = getattr(self.learn, 'recorder', None)
@@ -312,10 +313,15 @@ def save_pretrained(self:Learner, path, tok=None, training_state:bool=False):
     sd = self.distributed.state_dict() if hasattr(self, 'distributed') else None   # FSDP: the full weights, gathered
     st = self.exact_resume.state() if training_state and sd is None and self.opt is not None and hasattr(self, 'exact_resume') else None
     if rank_distrib(): return Path(path)
-    with atomic_path(path) as tmp:
-        _unwrap(self.model).save_pretrained(tmp, state_dict=sd)
-        if tok is not None: tok.save_pretrained(tmp)
-        if st is not None: torch.save(st, tmp/'training_state.pt')
+    bar = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()   # no "Writing model shards" bar at every checkpoint
+    try:
+        with atomic_path(path) as tmp:
+            _unwrap(self.model).save_pretrained(tmp, state_dict=sd)
+            if tok is not None: tok.save_pretrained(tmp)
+            if st is not None: torch.save(st, tmp/'training_state.pt')
+    finally:
+        if bar: hf_logging.enable_progress_bar()
     return Path(path)
 
 def _accumulating(learn)->bool: return any(isinstance(c, GradientAccumulation) and c.count for c in learn.cbs)
@@ -351,7 +357,7 @@ def _load_weights(model:nn.Module, path:Path):
 @patch
 def load_checkpoint(self:Learner, path):
     "Load the weights and training state of checkpoint folder `path`: the next `fit` (same call as before) continues the run exactly."
-    path = Path(path)
+    path = recover_path(path)   # a kill between the two renames of a folder replacement leaves it aside
     f = path/'training_state.pt'
     if not f.exists(): raise FileNotFoundError(f'{path} has no training_state.pt: it is not a checkpoint of a run (SaveCheckpoint writes them)')
     try: st = torch.load(f, weights_only=True)

@@ -10,11 +10,9 @@ import json, math, os, time
 from datetime import datetime
 from pathlib import Path
 import torch
-from fastai.callback.core import Callback, CancelTrainException, CancelFitException
 from fastcore.script import call_parse
 import datasets
 from transformers import AutoConfig, AutoTokenizer, GenerationConfig
-from fastai.torch_core import rank_distrib
 from transformers.utils import logging as hf_logging
 from .core import set_seed, check_out, check_space
 from .tokenizers import train_tokenizer
@@ -23,6 +21,8 @@ from .gpt import GPT, GPTConfig
 from .bert import BERTConfig, BERTForMaskedLM
 from .distributed import launch
 from .learner import lm_learner, SaveCheckpoint, silence, _unwrap, world_size
+from fastai.callback.core import Callback, CancelTrainException, CancelFitException
+from fastai.torch_core import rank_distrib
 
 # %% auto #0
 __all__ = ['lr_at', 'StepSchedule', 'context_len', 'sample', 'fill_masks', 'pretrain', 'llmnb_pretrain']
