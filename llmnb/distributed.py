@@ -100,7 +100,10 @@ class Distributed(Callback):
         if er := getattr(self.learn, 'exact_resume', None): er.data_seed = broadcast_object_list([er.data_seed])[0]
         self.inner = self.model
         self.learn.model = self.wrapped = self.acc.prepare_model(self.inner)
-        if self.fsdp: self.learn.create_opt()   # FSDP replaced the parameters with shards
+        if self.fsdp:   # FSDP replaced the parameters with shards: a new optimizer, with the hyper-parameters `fit` set
+            hypers = self.opt.hypers
+            self.learn.create_opt()
+            for k in hypers[0]: self.opt.set_hyper(k, [h[k] for h in hypers])
         self.accums = [c for c in self.learn.cbs if isinstance(c, GradientAccumulation)]
         for c in self.accums: c.n_acc //= self.world   # it counts this process's rows
     def before_train(self):
