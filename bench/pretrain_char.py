@@ -14,7 +14,10 @@ step (data loading included, warm-up and compilation excluded), as nanoGPT repor
 The `_wall` figures divide all training tokens by the whole training time instead. Reference measured on the 2-core machine this was written on: nanoGPT itself with
 this recipe, 34.9 ms/iter (22.0 k tokens/s), val loss 1.886.
 
-    python bench/pretrain_char.py [--data ../shared/data/tinyshakespeare/input.txt] [--max-iters 2000] [--compile]
+    python bench/pretrain_char.py [--data ../shared/data/tinyshakespeare/input.txt] [--max-iters 2000] [--compile] [--bf16]
+
+`--compile` and `--bf16` apply to both llmnb and the peer (`Trainer(torch_compile=True, bf16=True)`), so that the ratio
+compares like with like; nanoGPT's reference is its CPU recipe as published (fp32, not compiled).
 """
 import argparse, json, math, os, sys, time, tempfile
 from pathlib import Path
@@ -26,7 +29,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--data', default=str(Path(__file__).resolve().parents[2]/'shared'/'data'/'tinyshakespeare'/'input.txt'))
     p.add_argument('--max-iters', type=int, default=2000)
-    p.add_argument('--compile', action='store_true', help='torch.compile llmnb\'s model')
+    p.add_argument('--compile', action='store_true', help='torch.compile the model (both llmnb\'s and the peer\'s)')
+    p.add_argument('--bf16', action='store_true', help='bf16 mixed precision (autocast; both llmnb and the peer)')
+    p.add_argument('--tanh-gelu', action='store_true', help="GPT-2's tanh GELU instead of nanoGPT's exact one")
     p.add_argument('--skip-peer', action='store_true', help='do not run HF Trainer')
     p.add_argument('--seed', type=int, default=1337)
     a = p.parse_args()
@@ -47,7 +52,8 @@ def main():
     n = int(len(text) * 0.9)
     sp = DatasetDict(train=Dataset.from_dict({'text': [text[:n]]}), valid=Dataset.from_dict({'text': [text[n:]]}))
     tok = train_tokenizer(text[:n], 'char')
-    cfg = dict(vocab_size=len(tok), block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, bias=False)
+    cfg = dict(vocab_size=len(tok), block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, bias=False,
+               activation_function='gelu_new' if a.tanh_gelu else 'gelu')   # nanoGPT: exact GELU
     bs, T, iters = 12, 64, a.max_iters
 
     # --- llmnb: fastai Learner, nanoGPT-style random batches, one evaluation at the end
@@ -55,6 +61,7 @@ def main():
     dls = lm_dataloaders(sp, tok, block_size=T, bs=bs, train_batches=iters)
     model = GPT(GPTConfig(**cfg))
     learn = lm_learner(dls, model, lr=1e-3, wd=0.1, betas=(0.9, 0.99), clip=1.0, compile=a.compile,
+                       mixed_precision='bf16' if a.bf16 else None,
                        cbs=StepSchedule(1e-3, 1e-4, 100, iters))
     learn.fit(1, 1e-3)
     th = learn.throughput.history[-1]
@@ -97,7 +104,7 @@ def main():
                                  learning_rate=1e-3, lr_scheduler_type='cosine_with_min_lr', lr_scheduler_kwargs=dict(min_lr=1e-4),
                                  warmup_steps=100, adam_beta2=0.99, weight_decay=0.1, max_grad_norm=1.0,
                                  logging_steps=iters, save_strategy='no', report_to=[], use_cpu=True,
-                                 dataloader_num_workers=0, seed=a.seed, disable_tqdm=True)
+                                 dataloader_num_workers=0, seed=a.seed, disable_tqdm=True, bf16=a.bf16, torch_compile=a.compile)
         tr = Trainer(model=peer, args=args, train_dataset=Blocks(blocks['train']), callbacks=[times])
         out = tr.train()
         peer_med = sorted(times.steps)[len(times.steps) // 2]

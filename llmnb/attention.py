@@ -51,6 +51,10 @@ def attention(q, k, v, # `(B, nh, T_q, hs)`, `(B, nh, T_k, hs)`, `(B, nh, T_k, h
         c = causal_mask(t_q, t_k, device=q.device)
         mask, is_causal = (c if mask is None else mask & c), False
     if return_weights: return plain_attention(q, k, v, mask, dropout_p)
+    if q.device.type == 'cpu' and torch.is_autocast_enabled('cpu'):   # CPU SDPA is slow in bf16 (backward ~5×): fp32 inside
+        with torch.autocast('cpu', enabled=False):
+            y = F.scaled_dot_product_attention(q.float(), k.float(), v.float(), attn_mask=mask, dropout_p=dropout_p, is_causal=is_causal)
+        return y.to(torch.get_autocast_dtype('cpu')), None
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p, is_causal=is_causal), None
 
 # %% ../nbs/01_attention.ipynb #616fd9bd

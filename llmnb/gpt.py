@@ -26,6 +26,8 @@ __all__ = ['GPT2_NAMES', 'GPT', 'GPTConfig', 'MLP', 'Block', 'GPTPreTrainedModel
 GPT2_NAMES = dict(hidden_size='n_embd', num_attention_heads='n_head', num_hidden_layers='n_layer',
                   max_position_embeddings='block_size')   # HF's standard config names -> GPT-2's
 
+_GELUS = {'gelu_new': 'tanh', 'gelu_pytorch_tanh': 'tanh', 'gelu': 'none'}   # HF's names -> `nn.GELU(approximate=...)`
+
 class GPTConfig(PretrainedConfig):
     "Configuration of a `GPT`, with GPT-2's names (and HF's standard names mapped onto them)."
     model_type = 'llmnb-gpt'
@@ -38,6 +40,7 @@ class GPTConfig(PretrainedConfig):
                  n_embd:int=768, # width of the residual stream
                  dropout:float=0.0, # dropout on embeddings, attention weights and residual branches
                  bias:bool=True, # biases in Linear layers and LayerNorms (GPT-2: True)
+                 activation_function:str='gelu_new', # 'gelu_new' (tanh approximation, GPT-2's) or 'gelu' (exact, nanoGPT's; faster on CPUs)
                  layer_norm_epsilon:float=1e-5,
                  initializer_range:float=0.02, # std of the normal init
                  tie_word_embeddings:bool=True, # share the token embedding with the output layer
@@ -46,6 +49,8 @@ class GPTConfig(PretrainedConfig):
         self.use_cache = use_cache
         self.vocab_size, self.block_size, self.n_layer, self.n_head, self.n_embd = vocab_size, block_size, n_layer, n_head, n_embd
         self.dropout, self.bias, self.layer_norm_epsilon, self.initializer_range = dropout, bias, layer_norm_epsilon, initializer_range
+        if activation_function not in _GELUS: raise ValueError(f'activation_function must be one of {list(_GELUS)}, not {activation_function!r}')
+        self.activation_function = activation_function
         super().__init__(tie_word_embeddings=tie_word_embeddings, **kwargs)
 
 # %% ../nbs/04_gpt.ipynb #e9a20dd7
@@ -106,7 +111,8 @@ class GPTModel(GPTPreTrainedModel):
         self.wte = nn.Embedding(c.vocab_size, c.n_embd)   # token embeddings
         self.wpe = nn.Embedding(c.block_size, c.n_embd)   # learned position embeddings
         self.drop = nn.Dropout(c.dropout)
-        self.h = nn.ModuleList(Block(c.n_embd, c.n_head, c.dropout, c.bias, c.layer_norm_epsilon, layer_idx=i)
+        self.h = nn.ModuleList(Block(c.n_embd, c.n_head, c.dropout, c.bias, c.layer_norm_epsilon,
+                                     approximate=_GELUS[getattr(c, 'activation_function', 'gelu_new')], layer_idx=i)
                                for i in range(c.n_layer))
         self.ln_f = nn.LayerNorm(c.n_embd, eps=c.layer_norm_epsilon, bias=c.bias)
         for b in self.h: b.attn.c_proj._residual_proj = b.mlp.c_proj._residual_proj = True   # for `_init_weights`
@@ -223,7 +229,7 @@ def from_gpt2(hf)->GPTForCausalLM:
     c = hf.config
     cfg = GPTConfig(vocab_size=c.vocab_size, block_size=c.n_positions, n_layer=c.n_layer, n_head=c.n_head,
                     n_embd=c.n_embd, dropout=c.resid_pdrop, bias=True, layer_norm_epsilon=c.layer_norm_epsilon,
-                    bos_token_id=c.bos_token_id, eos_token_id=c.eos_token_id)
+                    activation_function=c.activation_function, bos_token_id=c.bos_token_id, eos_token_id=c.eos_token_id)
     model = GPTForCausalLM(cfg)
     sd = {k: v.t() if k.endswith(_CONV1D) else v for k, v in hf.state_dict().items() if not k.endswith('.attn.bias')}
     missing, unexpected = model.load_state_dict(sd, strict=False)

@@ -160,7 +160,7 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
                bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
     if resume: _check_same(AutoConfig.from_pretrained(out), cfg, out)
     set_seed(seed)
-    model = GPT(GPTConfig(**cfg)) if arch == 'gpt' else BERTForMaskedLM(BERTConfig(**cfg))
+    model = GPT(GPTConfig(**cfg, activation_function='gelu')) if arch == 'gpt' else BERTForMaskedLM(BERTConfig(**cfg))   # exact GELU, as nanoGPT
     if arch == 'gpt': model.generation_config = GenerationConfig(
         do_sample=True, temperature=temperature, top_k=top_k, top_p=top_p, max_new_tokens=max_new_tokens,
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
