@@ -21,6 +21,7 @@ from fastai.torch_core import find_bs
 from fastcore.basics import store_attr
 from accelerate import Accelerator, FullyShardedDataParallelPlugin, notebook_launcher
 from accelerate.utils import broadcast_object_list
+from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 from .metrics import Counts
 
 # %% auto #0
@@ -156,5 +157,9 @@ def launch(fn, *args, num_processes:int=2, **kwargs):
         res = Path(d)/'result.pkl'
         accelerate.launchers.print = lambda *a, **k: None   # its "Launching training on 2 CUDAs." is wrong on CPU; `fn` reports
         try: notebook_launcher(_rank0_result, (fn, res, args, kwargs), num_processes=num_processes, use_port=_free_port())
+        except ChildFailedError as e:   # the processes printed their tracebacks; raise the first error, not the launcher's report
+            rank, f = e.get_first_failure()
+            msg = f.message.get('message', f.message) if isinstance(f.message, dict) else f.message
+            raise RuntimeError(f'process {rank} of {num_processes} failed: {msg}') from None
         finally: del accelerate.launchers.print
         return pickle.loads(res.read_bytes()) if res.exists() else None
