@@ -82,12 +82,16 @@ def recover_path(path:str|Path)->Path:
 # %% ../nbs/00_core.ipynb #7405fa6c
 def _existing(p:Path)->Path: return next(o for o in [p, *p.parents] if o.exists())
 
-def check_out(out:str|Path)->Path:
+def check_out(out:str|Path|None, # the output folder
+              resume:bool=False)->Path: # it must hold the checkpoint (`training_state.pt`) of a run to continue
     "`out` as an absolute path (recovered, if a kill left it half replaced), after checking that it is (or can become) a folder this process can write to."
+    if resume and out is None: raise ValueError('resume=True needs out=: the folder of the run to continue')
     out = recover_path(Path(out).expanduser().resolve())
     if out.exists() and not out.is_dir(): raise ValueError(f'--out {out} is a file: pass a folder')
     parent = _existing(out)
     if not os.access(parent, os.W_OK): raise PermissionError(f'cannot write to {parent}: pass --out a folder you can write to')
+    if resume and not (out/'training_state.pt').exists():
+        raise FileNotFoundError(f'nothing to resume: {out} holds no checkpoint (training_state.pt); pass the --out of the run to continue')
     return out
 
 def check_space(out:str|Path, n_bytes:int)->Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 import accelerate.launchers
-from .learner import TokenAccuracy, _unwrap   # first: it imports fastai quietly
+from .learner import TokenAccuracy, _DLView, _unwrap, _all_ranks   # first: it imports fastai quietly
 from fastai.learner import AvgLoss, AvgMetric
 from fastai.metrics import AccumMetric
 from fastai.callback.core import Callback, TrainEvalCallback
@@ -34,19 +34,15 @@ def _rows(b, lo:int, hi:int):
     if isinstance(b, (tuple, list)): return type(b)(_rows(o, lo, hi) for o in b)
     return b[lo:hi]
 
-class ShardedDL:
+class ShardedDL(_DLView):
     "Process `rank`'s rows of every batch of `dl`: rows `rank·n/world` to `(rank+1)·n/world` of a batch of `n`."
-    def __init__(self, dl, rank:int, world:int, train:bool=True): store_attr()
-    def __len__(self): return len(self.dl)
+    def __init__(self, dl, rank:int, world:int, train:bool=True): super().__init__(dl); store_attr('rank,world,train')
     def __iter__(self):
         for b in self.dl:
             n = find_bs(b)
             if self.train and n < self.world: continue   # too small to give every process a row: skipped by all alike
             lo, hi = self.rank * n // self.world, (self.rank + 1) * n // self.world
             if hi > lo: yield _rows(b, lo, hi)
-    def __getattr__(self, k):
-        if k == 'dl' or k.startswith('__'): raise AttributeError(k)
-        return getattr(self.dl, k)
 
 # %% ../nbs/11_distributed.ipynb #a15c7cea
 _SUMS = ((TokenAccuracy, ('correct', 'total')), (AvgLoss, ('total', 'count')), (AvgMetric, ('total', 'count')), (Counts, ('cm', 'ml')))
@@ -66,8 +62,7 @@ def sync_metrics(mets, device)->None:
         if id(m) in seen: continue
         seen.add(id(m))
         if isinstance(m, AccumMetric):
-            parts = [None] * dist.get_world_size()
-            dist.all_gather_object(parts, [torch.cat(o).cpu() if o else None for o in (m.preds, m.targs)])
+            parts = _all_ranks([torch.cat(o).cpu() if o else None for o in (m.preds, m.targs)])
             m.preds, m.targs = ([p[i] for p in parts if p[i] is not None] for i in (0, 1))
             continue
         names = getattr(m, 'sync_attrs', None) or next((n for cls, n in _SUMS if isinstance(m, cls)), None)

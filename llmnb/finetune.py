@@ -165,10 +165,7 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
     from llmnb.core import set_seed, check_out, check_space
     from llmnb.data import cls_dataloaders, stdlib_classification, split_corpus
     model = model or _default_model()
-    if resume and out is None: raise ValueError('resume=True needs out=: the folder of the run to continue')
-    out = check_out(out or Path('runs')/f'finetune-{datetime.now():%Y%m%d-%H%M%S}')
-    if resume and not (out/'training_state.pt').exists():
-        raise FileNotFoundError(f'nothing to resume: {out} holds no checkpoint (training_state.pt); pass the --out of the run to continue')
+    out = check_out(out if resume else out or Path('runs')/f'finetune-{datetime.now():%Y%m%d-%H%M%S}', resume)
     show = show and not rank_distrib()   # one process of a launch reports
     set_seed(seed)
     if train is None:

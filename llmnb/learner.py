@@ -244,14 +244,20 @@ def _do_fit(self:Learner):   # fastai's loop, starting at `from_epoch` (set by `
         self.epoch = epoch
         self._with_events(self._do_epoch, 'epoch', CancelEpochException)
 
-class _Skip:
-    "`dl` without its first `n` batches; they are still drawn, so that the later ones come out as in the full epoch."
-    def __init__(self, dl, n): self.dl, self.n = dl, n
-    def __len__(self): return len(self.dl) - self.n
-    def __iter__(self): return itertools.islice(iter(self.dl), self.n, None)
+class _DLView:
+    "A view of a fastai `DataLoader` that changes which batches come out (`__iter__`); all else is the loader's."
+    def __init__(self, dl): self.dl = dl
+    def __len__(self): return len(self.dl)
+    def __iter__(self): return iter(self.dl)
     def __getattr__(self, k):
         if k == 'dl' or k.startswith('__'): raise AttributeError(k)
         return getattr(self.dl, k)
+
+class _Skip(_DLView):
+    "`dl` without its first `n` batches; they are still drawn, so that the later ones come out as in the full epoch."
+    def __init__(self, dl, n): super().__init__(dl); self.n = n
+    def __len__(self): return len(self.dl) - self.n
+    def __iter__(self): return itertools.islice(iter(self.dl), self.n, None)
 
 class ExactResume(Callback):
     "Seed each epoch's data from `(data_seed, epoch)`, and continue a run from a checkpoint exactly where it stopped."

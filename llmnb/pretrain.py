@@ -141,10 +141,7 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
              **kwargs)->dict: # passed to `load_corpus`
     "Pretrain a GPT (or BERT) from scratch with a fastai `Learner`; returns the results, the learner and the output folder."
     if arch not in ('gpt', 'bert'): raise ValueError(f"arch must be 'gpt' or 'bert', not {arch!r}")
-    if resume and out is None: raise ValueError('resume=True needs out=: the folder of the run to continue')
-    out = check_out(out or Path('runs')/f'{arch}-{datetime.now():%Y%m%d-%H%M%S}')
-    if resume and not (out/'training_state.pt').exists():
-        raise FileNotFoundError(f'nothing to resume: {out} holds no checkpoint (training_state.pt); pass the --out of the run to continue')
+    out = check_out(out if resume else out or Path('runs')/f'{arch}-{datetime.now():%Y%m%d-%H%M%S}', resume)
     show = show and not rank_distrib()   # one process of a launch reports
     say = print if show else (lambda *a, **k: None)
     t0 = time.time()
