@@ -1,0 +1,67 @@
+#!/usr/bin/env python
+"""Where a CPU training step of nanoGPT's character model goes, without fastai: the numbers behind the mixed-precision
+and GELU choices (`learner`, `attention`, `pretrain` notebooks).
+
+Prints, one JSON line each:
+- `matmul`: GFLOP/s of the model's matrix shapes (768 × 128 × 384 ...) in fp32 and bf16;
+- `gelu`: µs of exact and tanh GELU, forward and backward, on a 768 × 512 activation;
+- `sdpa_backward`: ms of PyTorch's fused CPU attention backward (12 × 4 × 64 × 32, causal) in fp32 and bf16;
+- `step`: median ms of one training step (forward, loss, backward, clipping, fused AdamW) of the 4-layer, 128-wide GPT
+  on a batch of 12 × 64, eager and compiled, fp32 and bf16 autocast (attention kept in fp32, as `attention` does).
+
+    python bench/cpu_step.py [--steps 60] [--no-compile]
+"""
+import argparse, json, time
+import torch
+import torch.nn.functional as F
+
+def timed(f, n):
+    "Median seconds of `n` calls of `f`, after 5 for warm-up."
+    for _ in range(5): f()
+    ts = []
+    for _ in range(n):
+        t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+    return sorted(ts)[n // 2]
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--steps', type=int, default=60)
+    p.add_argument('--no-compile', action='store_true')
+    a = p.parse_args()
+    mm = {}
+    for M, K, N in [(768, 128, 384), (768, 128, 512), (768, 512, 128), (1024, 1024, 1024)]:
+        for dt in (torch.float32, torch.bfloat16):
+            x, w = torch.randn(M, K, dtype=dt), torch.randn(K, N, dtype=dt)
+            mm[f'{M}x{K}x{N} {str(dt)[6:]}'] = round(2 * M * K * N / timed(lambda: x @ w, 100) / 1e9)
+    print(json.dumps(dict(matmul_gflops=mm)), flush=True)
+    x, g = torch.randn(768, 512), torch.randn(768, 512)
+    us = lambda f: round(timed(f, 200) * 1e6)
+    print(json.dumps(dict(gelu_us=dict(exact=us(lambda: F.gelu(x)), tanh=us(lambda: F.gelu(x, approximate='tanh')),
+                                       exact_backward=us(lambda: torch.ops.aten.gelu_backward(g, x)),
+                                       tanh_backward=us(lambda: torch.ops.aten.gelu_backward(g, x, approximate='tanh'))))), flush=True)
+    sd = {}
+    for dt in (torch.float32, torch.bfloat16):
+        q, k, v = (torch.randn(12, 4, 64, 32, dtype=dt, requires_grad=True) for _ in range(3))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        gy = torch.randn_like(y)
+        sd[str(dt)[6:]] = round(timed(lambda: torch.autograd.grad(y, (q, k, v), gy, retain_graph=True), 50) * 1000, 2)
+    print(json.dumps(dict(sdpa_backward_ms=sd)), flush=True)
+
+    from llmnb.gpt import GPT, GPTConfig
+    steps = {}
+    for compile in ([False] if a.no_compile else [False, True]):
+        for bf16 in (False, True):
+            torch.manual_seed(0)
+            m = GPT(GPTConfig(vocab_size=68, block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, bias=False, activation_function='gelu'))
+            opt = torch.optim.AdamW(m.parameters(), lr=1e-3, betas=(0.9, 0.99), fused=True)
+            fwd = torch.compile(m) if compile else m
+            ids = torch.randint(68, (12, 65))
+            def step():
+                with torch.autocast('cpu', torch.bfloat16, enabled=bf16): logits = fwd(input_ids=ids[:, :-1]).logits
+                F.cross_entropy(logits.float().flatten(0, 1), ids[:, 1:].flatten()).backward()
+                torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
+                opt.step(); opt.zero_grad(set_to_none=True)
+            steps[f'{"compiled" if compile else "eager"} {"bf16" if bf16 else "fp32"}'] = round(timed(step, a.steps) * 1000, 1)
+    print(json.dumps(dict(step_ms=steps)), flush=True)
+
+if __name__ == '__main__': main()
