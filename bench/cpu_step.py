@@ -6,8 +6,12 @@ Prints, one JSON line each:
 - `matmul`: GFLOP/s of the model's matrix shapes (768 × 128 × 384 ...) in fp32 and bf16;
 - `gelu`: µs of exact and tanh GELU, forward and backward, on a 768 × 512 activation;
 - `sdpa_backward`: ms of PyTorch's fused CPU attention backward (12 × 4 × 64 × 32, causal) in fp32 and bf16;
+- `attention_fwd_bwd_ms`: one layer's attention (12 × 4 × 64 × 32, causal), forward and backward, PyTorch's fused kernel
+  against a hand-written one, fp32 and bf16;
 - `step`: median ms of one training step (forward, loss, backward, clipping, fused AdamW) of the 4-layer, 128-wide GPT
-  on a batch of 12 × 64, eager and compiled, fp32 and bf16 autocast (attention kept in fp32, as `attention` does).
+  on a batch of 12 × 64, eager and compiled, fp32 and bf16 autocast (attention kept in fp32, as `attention` does);
+- `loss`: compiled bf16 steps with the loss after the compiled graph (fastai's) and inside it (an HF model's `labels`),
+  timed in turn, step by step.
 
     python bench/cpu_step.py [--steps 60] [--no-compile]
 """
@@ -46,6 +50,15 @@ def main():
         gy = torch.randn_like(y)
         sd[str(dt)[6:]] = round(timed(lambda: torch.autograd.grad(y, (q, k, v), gy, retain_graph=True), 50) * 1000, 2)
     print(json.dumps(dict(sdpa_backward_ms=sd)), flush=True)
+    mask = torch.ones(64, 64, dtype=torch.bool).tril()
+    def by_hand(q, k, v): return ((q @ k.transpose(-2, -1)) / 32 ** 0.5).masked_fill(~mask, float('-inf')).softmax(-1) @ v
+    att = {}
+    for dt in (torch.float32, torch.bfloat16):   # one layer's attention, forward and backward: PyTorch's fused kernel against by hand
+        q, k, v = (torch.randn(12, 4, 64, 32, dtype=dt, requires_grad=True) for _ in range(3))
+        gy = torch.randn(12, 4, 64, 32, dtype=dt)
+        for name, f in (('fused', lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True)), ('by hand', by_hand)):
+            att[f'{name} {str(dt)[6:]}'] = round(timed(lambda: torch.autograd.grad(f(q, k, v), (q, k, v), gy), 50) * 1000, 2)
+    print(json.dumps(dict(attention_fwd_bwd_ms=att)), flush=True)
 
     from llmnb.gpt import GPT, GPTConfig
     steps = {}
@@ -63,5 +76,24 @@ def main():
                 opt.step(); opt.zero_grad(set_to_none=True)
             steps[f'{"compiled" if compile else "eager"} {"bf16" if bf16 else "fp32"}'] = round(timed(step, a.steps) * 1000, 1)
     print(json.dumps(dict(step_ms=steps)), flush=True)
+    if not a.no_compile:   # the loss inside the compiled graph (an HF model's `labels`) against after it (fastai's), step by step in turn
+        def make(in_graph):
+            torch.manual_seed(0)
+            m = GPT(GPTConfig(vocab_size=68, block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, bias=False, activation_function='gelu'))
+            opt, fwd = torch.optim.AdamW(m.parameters(), lr=1e-3, betas=(0.9, 0.99), fused=True), torch.compile(m)
+            def step():
+                with torch.autocast('cpu', torch.bfloat16):
+                    if in_graph: loss = fwd(input_ids=ids[:, :-1], labels=ids[:, :-1]).loss
+                    else: loss = F.cross_entropy(fwd(input_ids=ids[:, :-1]).logits.float().flatten(0, 1), ids[:, 1:].flatten())
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
+                opt.step(); opt.zero_grad(set_to_none=True)
+            return step
+        fs = dict(after=make(False), in_graph=make(True))
+        ts = {k: [] for k in fs}
+        for _ in range(5): [f() for f in fs.values()]
+        for _ in range(a.steps):
+            for k, f in fs.items(): t = time.perf_counter(); f(); ts[k].append(time.perf_counter() - t)
+        print(json.dumps(dict(loss_ms={f'compiled bf16, loss {k.replace("_", " ")}': round(sorted(v)[len(v) // 2] * 1000, 1) for k, v in ts.items()})), flush=True)
 
 if __name__ == '__main__': main()

@@ -5,15 +5,21 @@ than one GPU, a 2-process DDP smoke run that checks both processes end with the 
 
 Data are random token ids (throughput does not depend on them), so that the check needs no download. MFU counts
 6·N FLOPs per token plus attention (`learner.flops_per_token`) against the data-sheet bf16 peak of the GPU
-(`learner.peak_flops`; 989 TFLOP/s for H100/H200). The last line is JSON:
+(`learner.peak_flops`; 989 TFLOP/s for H100/H200). It prints as it goes (model built, first steps, every 20th step, the
+throughput as training ends: a run cut short by a time limit still says how far it got); no validation (random data).
+The last line is JSON (`first_steps_s`: the time above the median step, compilation and warm-up mostly):
 
-    {"gpu", "n_params", "bs", "block_size", "ms_per_iter", "tokens_per_s", "mfu", "ddp": null | {...}}
+    {"gpu", "n_params", "bs", "block_size", "ms_per_iter", "tokens_per_s", "mfu", "first_steps_s", "memory_gb", "ddp": null | {...}}
 
     python bench/gpu_check.py [--bs 32] [--steps 60] [--no-compile] [--tiny]   # --tiny: a small shape, for a dry run on CPU
 """
 import argparse, json, os, sys, tempfile, time
 from pathlib import Path
 import torch
+from fastai.callback.core import Callback, CancelValidException
+from llmnb.learner import Throughput
+
+T0 = time.perf_counter()
 
 def data(vocab, T, bs, n_batches, seed=0):
     from datasets import Dataset
@@ -28,6 +34,16 @@ def model(a):
     shape = dict(n_layer=2, n_head=2, n_embd=64, block_size=128) if a.tiny else dict(n_layer=12, n_head=12, n_embd=768, block_size=1024)
     return GPT(GPTConfig(vocab_size=50304, dropout=0.0, **shape))
 
+class Progress(Callback):
+    "Prints as it goes (a run cut short by a time limit still says how far it got), the result as training ends, and skips validation."
+    order = Throughput.order + 1
+    def before_fit(self): self.t0 = time.perf_counter(); print(f'fit starts ({time.perf_counter() - T0:.0f} s after start)', flush=True)
+    def after_batch(self):
+        if self.training and (self.iter < 3 or self.iter % 20 == 0):
+            print(f'step {self.iter}: {time.perf_counter() - self.t0:.1f} s into fit', flush=True)
+    def after_train(self): print('throughput', json.dumps(self.throughput.history[-1]), flush=True)
+    def before_validate(self): raise CancelValidException()   # random data: nothing to validate, and eval mode would compile again
+
 def throughput(a):
     from llmnb.core import set_seed
     from llmnb.learner import lm_learner, silence
@@ -36,7 +52,8 @@ def throughput(a):
     T = m.config.block_size
     dls = data(m.config.vocab_size, T, a.bs, a.steps)
     cuda = torch.cuda.is_available()
-    learn = silence(lm_learner(dls, m, lr=6e-4, mixed_precision='bf16', compile=not a.no_compile))
+    print(f'{sum(p.numel() for p in m.parameters()) / 1e6:.0f} M parameters, data ready ({time.perf_counter() - T0:.0f} s)', flush=True)
+    learn = silence(lm_learner(dls, m, lr=6e-4, mixed_precision='bf16', compile=not a.no_compile, cbs=Progress()))
     learn.fit(1)
     th = learn.throughput.history[-1]
     med = th['median_step_s']   # the median step: compilation and warm-up left out
@@ -44,7 +61,7 @@ def throughput(a):
     mfu = th['mfu'] * tok_s / th['tokens_per_s']
     n = sum(p.numel() for p in m.parameters())
     return dict(gpu=torch.cuda.get_device_name() if cuda else 'cpu', n_params=n, bs=a.bs, block_size=T, ms_per_iter=1000 * med,
-                tokens_per_s=tok_s, mfu=mfu, valid_loss=float(learn.recorder.values[-1][1]),
+                tokens_per_s=tok_s, mfu=mfu, first_steps_s=th['seconds'] - med * th['steps'],
                 memory_gb=torch.cuda.max_memory_allocated() / 2**30 if cuda else None)
 
 def ddp_train(out):

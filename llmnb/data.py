@@ -255,9 +255,11 @@ class MLMCollate:
     def __call__(self, ids, generator=None): return mask_tokens(ids, self.tok, self.p, generator)
 
 # %% ../nbs/03_data.ipynb #062827be
-def fetch_blocks(ds:Dataset, idxs)->torch.Tensor:
-    "Rows `idxs` of a packed `Dataset` as a `(len(idxs), n)` tensor of ids, in one Arrow take."
-    col = ds.with_format('arrow')[list(idxs)]['input_ids'].combine_chunks()
+def fetch_blocks(ds:Dataset|torch.Tensor, idxs)->torch.Tensor:
+    "Rows `idxs` of packed blocks as a `(len(idxs), n)` int64 tensor: from a `Dataset` in one Arrow take, or from all its blocks in a tensor."
+    if isinstance(ds, torch.Tensor): return ds[torch.as_tensor(idxs)].long()
+    if ds.format['type'] != 'arrow': ds = ds.with_format('arrow')   # a copy of `ds` (0.5 ms): loaders keep theirs (`LMDataLoader.source`)
+    col = ds[list(idxs)]['input_ids'].combine_chunks()
     return torch.from_numpy(np.asarray(col.flatten()).reshape(len(col), -1).astype(np.int64))
 
 def random_windows(ds:Dataset, idxs, offs=None, generator:torch.Generator|None=None)->torch.Tensor:
@@ -270,7 +272,7 @@ def random_windows(ds:Dataset, idxs, offs=None, generator:torch.Generator|None=N
     return stream.gather(1, off[:, None] + torch.arange(n))         # (B, T+1)
 
 class LMDataLoader(DataLoader):
-    "Batches of packed blocks, each read in one Arrow take and collated; `windows=True`: nanoGPT's random windows, `n // bs` batches an epoch."
+    "Batches of packed blocks, read from memory (or in one Arrow take) and collated; `windows=True`: nanoGPT's random windows, `n // bs` batches an epoch."
     def __init__(self, dataset, collate=clm_collate, windows:bool=False, fixed:bool=False, **kwargs):
         store_attr('collate,windows,fixed')
         super().__init__(dataset, **kwargs)
@@ -285,9 +287,17 @@ class LMDataLoader(DataLoader):
         offs = torch.randint(len(self.dataset[0]['input_ids']) - 1, (self.n,), generator=self.g)
         return list(zip(rows.tolist(), offs.tolist()))
     def create_item(self, i): return i
+    @property
+    def source(self)->Dataset|torch.Tensor:
+        "Where batches are read from, made once: all blocks in one int32 tensor when the dataset is under `max_mem` bytes, else the dataset formatted for Arrow takes."
+        if getattr(self, '_src', (None,))[0] is not self.dataset:
+            ds = self.dataset
+            self._src = (ds, fetch_blocks(ds, range(len(ds))).int() if ds.data.nbytes < self.max_mem else ds.with_format('arrow'))
+        return self._src[1]
+    max_mem = 2**28   # 256 MB
     def create_batch(self, items):
-        if isinstance(items[0], tuple): ids = random_windows(self.dataset, *zip(*items))
-        else: ids = fetch_blocks(self.dataset, items)
+        if isinstance(items[0], tuple): ids = random_windows(self.source, *zip(*items))
+        else: ids = fetch_blocks(self.source, items)
         return self.collate(ids, self.g)
 
 def _block_dl(ds, bs, collate, train, n_batches, num_workers):

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Callable
 import torch
 from .learner import hf_learner, TokenAccuracy, TokenPerplexity, silence, SaveCheckpoint   # first: it imports fastai quietly
+from .learner import CrossEntropyLossFlat, BCEWithLogitsLossFlat, MSELossFlat   # fastai's, on plain tensors
 from fastai.learner import Learner
-from fastai.losses import CrossEntropyLossFlat, BCEWithLogitsLossFlat, MSELossFlat
 from fastai.metrics import rmse
 from fastcore.basics import patch
 from fastcore.script import call_parse

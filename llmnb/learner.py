@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/learner.html.md"""
 
 # %% ../nbs/06_learner.ipynb #69ab1d24
 from __future__ import annotations
-import gc, math, os, time, random, itertools
+import functools, gc, math, operator, os, time, random, itertools
 import numpy as np
 import safetensors.torch
 import torch.distributed as dist
@@ -18,7 +18,7 @@ with warnings.catch_warnings():   # fastai 2.8 calls torch.jit.script at import,
     warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
     import fastai.torch_basics
 from fastai.learner import Learner, Recorder, Metric, AvgLoss
-from fastai.callback.core import Callback, CancelTrainException, CancelFitException, CancelEpochException, TrainEvalCallback
+from fastai.callback.core import Callback, CancelTrainException, CancelFitException, CancelEpochException, TrainEvalCallback, event
 from fastai.torch_core import rank_distrib
 from accelerate.utils import extract_model_from_parallel
 from transformers.utils import logging as hf_logging
@@ -28,7 +28,7 @@ from fastai.callback.progress import ProgressCallback
 from fastcore.imports import IN_NOTEBOOK
 import sys
 from fastai.callback.training import GradientClip, GradientAccumulation
-from fastai.losses import CrossEntropyLossFlat
+import fastai.losses
 from fastai.metrics import Perplexity
 from fastai.optimizer import OptimWrapper
 from functools import partial
@@ -39,7 +39,8 @@ from .core import atomic_path, recover_path
 # %% auto #0
 __all__ = ['HFModel', 'transformer_splitter', 'TokenAccuracy', 'TokenPerplexity', 'Autocast', 'mixed_precision_cb', 'peak_flops',
            'flops_per_token', 'world_size', 'Throughput', 'GCFreeze', 'ExactResume', 'SaveCheckpoint', 'NaNGuard',
-           'PlainProgress', 'silence', 'AdamW2D', 'adamw', 'hf_learner', 'lm_learner']
+           'PlainProgress', 'silence', 'AdamW2D', 'adamw', 'CrossEntropyLossFlat', 'BCEWithLogitsLossFlat',
+           'MSELossFlat', 'hf_learner', 'lm_learner']
 
 # %% ../nbs/06_learner.ipynb #f81bee58
 class HFModel(nn.Module):
@@ -187,7 +188,7 @@ class Throughput(Callback):
                     torch.bfloat16 if any(isinstance(c, MixedPrecision) for c in self.learn.cbs) else torch.float32)
             self.peak_ = self.peak or peak_flops(dev, dtype)
     def after_train(self):
-        if x := next((p for p in self.model.parameters() if p.is_cuda), None) is not None: torch.cuda.synchronize()
+        if any(p.is_cuda for p in self.model.parameters()): torch.cuda.synchronize()   # the GPU's queued work belongs to this phase
         dt, w = time.perf_counter() - self.t0, world_size()
         self.tokens *= w   # every process trains as many tokens: the total, and MFU per device
         self.tok_s = self.tokens / dt if dt and self.tokens else 0.
@@ -420,6 +421,14 @@ class AdamW2D(torch.optim.AdamW):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, **kwargs)
     @torch.no_grad()
     def step(self, closure=None):
+        gs = self.param_groups
+        hp = [{k: v for k, v in g.items() if k != 'params'} for g in gs]
+        if all(h == hp[0] for h in hp):   # one set of hyper-parameters (no discriminative lrs): two groups, the decay in the kernel
+            ps = [p for g in gs for p in g['params']]
+            self.param_groups = [dict(hp[0], params=[p for p in ps if p.ndim >= 2]), dict(hp[0], params=[p for p in ps if p.ndim < 2], weight_decay=0.)]
+            self.param_groups = [g for g in self.param_groups if g['params']]
+            try: return super().step(closure)
+            finally: self.param_groups = gs
         wds = [g['weight_decay'] for g in self.param_groups]
         for g in self.param_groups:   # the decay AdamW would apply, restricted to matrices: p *= 1 - lr*wd
             ps = [p for p in g['params'] if p.grad is not None and p.ndim >= 2]
@@ -435,6 +444,34 @@ def adamw(params, betas=(0.9, 0.99), eps=1e-8, fused:bool|None=None, **kwargs)->
     ps = [p for g in L(params) for p in (g if isinstance(g, (list, L)) else [g])]
     if fused is None: fused = all(p.device.type in ('cuda', 'cpu') and p.is_floating_point() for p in ps)
     return OptimWrapper(params, opt=partial(AdamW2D, betas=betas, eps=eps, fused=fused, foreach=None if fused else True), **kwargs)
+
+# %% ../nbs/06_learner.ipynb #5c421b1d
+@functools.cache
+def _handles(cls:type, event_name:str)->bool: return any(event_name in vars(k) for k in cls.__mro__)
+_order = operator.attrgetter('order')
+
+@patch
+def _call_one(self:Learner, event_name):   # fastai's, calling only the callbacks that define `event_name`
+    if not hasattr(event, event_name): raise Exception(f'missing {event_name}')
+    for cb in sorted(self.cbs, key=_order):   # stable, as fastai's `L.sorted`
+        if event_name == 'after_fit' or event_name in vars(cb) or _handles(type(cb), event_name): cb(event_name)
+
+@patch
+def __call__(self:Learner, event_name):   # fastai's, without building an `L` for every event
+    for e in ([event_name] if isinstance(event_name, str) else event_name): self._call_one(e)
+
+class _PlainTensors:
+    "For fastai's flattened losses: the inputs stay plain `Tensor`s (fastai makes them `TensorBase`), and so does the loss."
+    def _contiguous(self, x): return x.transpose(self.axis, -1).contiguous() if isinstance(x, torch.Tensor) else x
+
+class CrossEntropyLossFlat(_PlainTensors, fastai.losses.CrossEntropyLossFlat): "fastai's `CrossEntropyLossFlat` on plain tensors"
+class BCEWithLogitsLossFlat(_PlainTensors, fastai.losses.BCEWithLogitsLossFlat): "fastai's `BCEWithLogitsLossFlat` on plain tensors"
+class _PlainLoss(_PlainTensors, fastai.losses.BaseLoss): pass
+
+def MSELossFlat(*args, axis:int=-1, floatify:bool=True, **kwargs):
+    "fastai's `MSELossFlat` on plain tensors"
+    return _PlainLoss(nn.MSELoss, *args, axis=axis, floatify=floatify, is_2d=False, **kwargs)
+
 
 # %% ../nbs/06_learner.ipynb #ade098f5
 def hf_learner(dls, # fastai `DataLoaders` whose batches are `(x, y)`, `x` a tensor of ids or a dict of model inputs
