@@ -28,7 +28,9 @@ this recipe (20 batches of 12 random windows), which is what nanoGPT's published
      "peer": "hf-trainer", "peer_tokens_per_s", "peer_ms_per_iter", "peer_val_loss", "ratio",
      "nanogpt_tokens_per_s", "nanogpt_ms_per_iter", "nanogpt_val_loss", "ratio_vs_nanogpt", "nanogpt_ref_tokens_per_s", "ratio_vs_nanogpt_ref"}
 
-`ratio` = llmnb tokens/s ÷ Trainer's; `ratio_vs_nanogpt` = ÷ nanoGPT's loop, this run; `ratio_vs_nanogpt_ref` = ÷ the
+`ratio` = llmnb tokens/s ÷ Trainer's; `ratio_vs_nanogpt` = ÷ nanoGPT's loop, this run; taking turns, the same ratio turn by
+turn (the medians of neighbouring turns) gives `ratio_turns_quartiles` and `ratio_vs_nanogpt_turns_quartiles`, the 25th, 50th
+and 75th percentiles over the run's turns, which say how far the machine's noise moves the ratio; `ratio_vs_nanogpt_ref` = ÷ the
 22.0 k tokens/s (34.9 ms/iter) nanoGPT itself measured with this recipe on the 2-core machine this was written on.
 
     python bench/pretrain_char.py [--data ../shared/data/tinyshakespeare/input.txt] [--max-iters 2000] [--compile] [--bf16]
@@ -120,7 +122,7 @@ def run_llmnb(a, sp, tok, cfg, bs, T, iters, baton=None):
             torch.manual_seed(int(torch.randint(1 << 30, (1,), generator=g)))
             w = random_windows(vds, torch.randint(len(vds), (bs,), generator=g).tolist()).to(dev)
             est.append(torch.nn.functional.cross_entropy(model(input_ids=w[:, :-1]).logits.flatten(0, 1), w[:, 1:].flatten()).item())
-    return dict(step_s=th['median_step_s'], val_loss=val_loss, val_loss_20_batches=sum(est) / len(est),
+    return dict(step_s=th['median_step_s'], step_times=learn.throughput.steps, val_loss=val_loss, val_loss_20_batches=sum(est) / len(est),
                 tokens_per_s_wall=th['tokens_per_s'], mfu_at_wall=th['mfu'])
 
 def run_trainer(a, sp, tok, cfg, bs, T, iters, baton=None):
@@ -156,7 +158,7 @@ def run_trainer(a, sp, tok, cfg, bs, T, iters, baton=None):
         v = torch.tensor(blocks['valid']['input_ids']).long().to(next(peer.parameters()).device)
         losses = [torch.nn.functional.cross_entropy(peer(input_ids=b[:, :-1]).logits.flatten(0, 1), b[:, 1:].flatten(), reduction='sum')
                   for b in v.split(64)]
-    return dict(step_s=statistics.median(times.steps), val_loss=(sum(losses) / (v.shape[0] * T)).item(),
+    return dict(step_s=statistics.median(times.steps), step_times=[None] + times.steps, val_loss=(sum(losses) / (v.shape[0] * T)).item(),
                 tokens_per_s_wall=iters * bs * T / out.metrics['train_runtime'])
 
 def run_nanogpt(a, sp, tok, cfg, bs, T, iters, baton=None):
@@ -198,7 +200,7 @@ def run_nanogpt(a, sp, tok, cfg, bs, T, iters, baton=None):
     with torch.no_grad():
         v = torch.tensor(pack_valid(sp, tok, T)).long().to(dev)
         losses = [F.cross_entropy(model(input_ids=b[:, :-1]).logits.flatten(0, 1), b[:, 1:].flatten(), reduction='sum') for b in v.split(64)]
-    return dict(step_s=statistics.median(steps[1:]), val_loss=(sum(losses) / (v.shape[0] * T)).item())
+    return dict(step_s=statistics.median(steps[1:]), step_times=steps, val_loss=(sum(losses) / (v.shape[0] * T)).item())
 
 def pack_valid(sp, tok, T):
     "The validation blocks of 65 ids, as llmnb and the Trainer run evaluate on."
@@ -219,6 +221,15 @@ def lr_find(a):
     s = learn.lr_find(suggest_funcs=(valley, slide, minimum, steep), show_plot=False)
     print(json.dumps(dict(seed=a.seed, **{k: float(v) for k, v in s._asdict().items()})))
 
+def _show(r): return json.dumps({k: v for k, v in r.items() if k != 'step_times'})
+
+def turn_ratios(a, b, k:int)->list:
+    "`b`'s median step time ÷ `a`'s, turn by turn (steps `k*i` to `k*(i+1)`), from the second turn (the first compiles)."
+    med = lambda ts, i: statistics.median(t for t in ts[k * i:k * (i + 1)] if t is not None)
+    return [med(b, i) / med(a, i) for i in range(1, min(len(a), len(b)) // k)]
+
+def quartiles(xs)->list: return [round(q, 3) for q in statistics.quantiles(xs, n=4)] if len(xs) > 1 else xs
+
 RUNS = dict(llmnb=run_llmnb, trainer=run_trainer, nanogpt=run_nanogpt)
 
 def main():
@@ -238,11 +249,11 @@ def main():
     if not Path(a.data).exists(): sys.exit(f'no tinyshakespeare at {a.data}: pass --data path/to/input.txt')
     if a.lr_find: return lr_find(a)
     who = ['llmnb'] + [w for w in a.peers.split(',') if w in RUNS and w != 'llmnb']
-    runs = {}
-    if len(who) == 1 or not a.interleave:   # one after the other, in this process
+    runs, interleaved = {}, len(who) > 1 and a.interleave > 0
+    if not interleaved:   # one after the other, in this process
         for w in who:
             runs[w] = train(w, a)
-            print(w, json.dumps(runs[w]), flush=True)
+            print(w, _show(runs[w]), flush=True)
     else:   # a process each, taking turns every `--interleave` steps
         ctx = mp.get_context('spawn')
         baton, q = Baton(a.interleave, ctx, who), ctx.Queue()
@@ -252,7 +263,7 @@ def main():
             w, r = q.get()
             if isinstance(r, str): sys.exit(f'{w} failed: {r}')
             runs[w] = r
-            print(w, json.dumps(r), flush=True)
+            print(w, _show(r), flush=True)
         for p_ in ps: p_.join()
 
     bs, T, r = 12, 64, runs['llmnb']
@@ -263,10 +274,12 @@ def main():
         t = runs['trainer']
         res.update(peer='hf-trainer', peer_tokens_per_s=bs * T / t['step_s'], peer_ms_per_iter=1000 * t['step_s'],
                    peer_val_loss=t['val_loss'], ratio=t['step_s'] / r['step_s'])
+        if interleaved: res.update(ratio_turns_quartiles=quartiles(turn_ratios(r['step_times'], t['step_times'], a.interleave)))
     if 'nanogpt' in runs:
         n = runs['nanogpt']
         res.update(nanogpt_tokens_per_s=bs * T / n['step_s'], nanogpt_ms_per_iter=1000 * n['step_s'], nanogpt_val_loss=n['val_loss'],
                    ratio_vs_nanogpt=n['step_s'] / r['step_s'])
+        if interleaved: res.update(ratio_vs_nanogpt_turns_quartiles=quartiles(turn_ratios(r['step_times'], n['step_times'], a.interleave)))
     res.update(nanogpt_ref_tokens_per_s=NANOGPT_TOK_S, ratio_vs_nanogpt_ref=tok_s / NANOGPT_TOK_S)
     print(json.dumps(res))
 
