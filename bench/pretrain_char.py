@@ -139,7 +139,7 @@ def run_trainer(a, sp, tok, cfg, bs, T, iters, baton=None):
             if baton: baton.step('trainer', state.global_step - 1)
             self.t = time.perf_counter()   # the other's turn is not this one's step time
     times = StepTimes()
-    blocks = {k: pack(v, tok, T, shift=1) for k, v in sp.items()}
+    train = pack(sp['train'], tok, T, shift=1)
     class Blocks(torch.utils.data.Dataset):   # x = the first 64 tokens of each block; the model shifts labels itself
         def __init__(self, ds): self.ids = torch.tensor(ds['input_ids'])[:, :-1]
         def __len__(self): return len(self.ids)
@@ -151,14 +151,9 @@ def run_trainer(a, sp, tok, cfg, bs, T, iters, baton=None):
                              warmup_steps=100, adam_beta2=0.99, weight_decay=0.1, max_grad_norm=1.0,
                              logging_steps=iters, save_strategy='no', report_to=[], use_cpu=not torch.cuda.is_available(),
                              dataloader_num_workers=0, seed=a.seed, disable_tqdm=True, bf16=a.bf16, torch_compile=a.compile)
-    tr = Trainer(model=peer, args=args, train_dataset=Blocks(blocks['train']), callbacks=[times])
+    tr = Trainer(model=peer, args=args, train_dataset=Blocks(train), callbacks=[times])
     out = tr.train()
-    peer.eval()
-    with torch.no_grad():   # the same full-validation cross-entropy over all 64 targets of each block as llmnb's
-        v = torch.tensor(blocks['valid']['input_ids']).long().to(next(peer.parameters()).device)
-        losses = [torch.nn.functional.cross_entropy(peer(input_ids=b[:, :-1]).logits.flatten(0, 1), b[:, 1:].flatten(), reduction='sum')
-                  for b in v.split(64)]
-    return dict(step_s=statistics.median(times.steps), step_times=[None] + times.steps, val_loss=(sum(losses) / (v.shape[0] * T)).item(),
+    return dict(step_s=statistics.median(times.steps), step_times=[None] + times.steps, val_loss=valid_loss(peer, sp, tok, T),
                 tokens_per_s_wall=iters * bs * T / out.metrics['train_runtime'])
 
 def run_nanogpt(a, sp, tok, cfg, bs, T, iters, baton=None):
@@ -196,16 +191,17 @@ def run_nanogpt(a, sp, tok, cfg, bs, T, iters, baton=None):
         now = time.perf_counter(); steps.append(now - t)
         if baton: baton.step('nanogpt', it)
         t = time.perf_counter()
-    model.eval()
-    with torch.no_grad():
-        v = torch.tensor(pack_valid(sp, tok, T)).long().to(dev)
-        losses = [F.cross_entropy(model(input_ids=b[:, :-1]).logits.flatten(0, 1), b[:, 1:].flatten(), reduction='sum') for b in v.split(64)]
-    return dict(step_s=statistics.median(steps[1:]), step_times=steps, val_loss=(sum(losses) / (v.shape[0] * T)).item())
+    return dict(step_s=statistics.median(steps[1:]), step_times=steps, val_loss=valid_loss(model, sp, tok, T))
 
-def pack_valid(sp, tok, T):
-    "The validation blocks of 65 ids, as llmnb and the Trainer run evaluate on."
+@torch.no_grad()
+def valid_loss(model, sp, tok, T)->float:
+    "Mean cross-entropy over all 64 targets of every validation block of 65 ids, as llmnb's learner computes its `valid_loss`."
     from llmnb.data import pack
-    return pack(sp['valid'], tok, T, shift=1)['input_ids']
+    model.eval()
+    v = torch.tensor(pack(sp['valid'], tok, T, shift=1)['input_ids']).long().to(next(model.parameters()).device)
+    losses = [torch.nn.functional.cross_entropy(model(input_ids=b[:, :-1]).logits.flatten(0, 1), b[:, 1:].flatten(), reduction='sum')
+              for b in v.split(64)]
+    return (sum(losses) / (v.shape[0] * T)).item()
 
 def lr_find(a):
     "fastai's learning-rate finder on llmnb's learner for this recipe: its four suggestions."
