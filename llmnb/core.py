@@ -7,6 +7,7 @@ Docs: https://llmnb.github.io/llmnb/core.html.md"""
 # %% ../nbs/00_core.ipynb #998a34b5
 from __future__ import annotations
 import os, random, shutil, tempfile, contextlib
+from datetime import datetime
 from pathlib import Path
 import numpy as np
 import torch
@@ -83,9 +84,12 @@ def recover_path(path:str|Path)->Path:
 def _existing(p:Path)->Path: return next(o for o in [p, *p.parents] if o.exists())
 
 def check_out(out:str|Path|None, # the output folder
-              resume:bool=False)->Path: # it must hold the checkpoint (`training_state.pt`) of a run to continue
+              resume:bool=False, # it must hold the checkpoint (`training_state.pt`) of a run to continue
+              name:str='run')->Path: # a new run without `out` goes to `runs/<name>-<date-time>`
     "`out` as an absolute path (recovered, if a kill left it half replaced), after checking that it is (or can become) a folder this process can write to."
-    if resume and out is None: raise ValueError('resume=True needs out=: the folder of the run to continue')
+    if out is None:
+        if resume: raise ValueError('resume=True needs out=: the folder of the run to continue')
+        out = Path('runs')/f'{name}-{datetime.now():%Y%m%d-%H%M%S}'
     out = recover_path(Path(out).expanduser().resolve())
     if out.exists() and not out.is_dir(): raise ValueError(f'--out {out} is a file: pass a folder')
     parent = _existing(out)

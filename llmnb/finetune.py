@@ -160,12 +160,11 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
              resume:bool=False, # continue the run checkpointed in `out` exactly where it stopped
              show:bool=True, **kwargs)->dict: # kwargs: passed to `finetune_learner` (mixed_precision, clip, cbs...)
     "Fine-tune a pretrained model on labelled texts; returns the validation metrics, the learner and the output folder."
-    from datetime import datetime
     from transformers import AutoTokenizer
     from llmnb.core import set_seed, check_out, check_space
     from llmnb.data import cls_dataloaders, stdlib_classification, split_corpus
     model = model or _default_model()
-    out = check_out(out if resume else out or Path('runs')/f'finetune-{datetime.now():%Y%m%d-%H%M%S}', resume)
+    out = check_out(out, resume, name='finetune')
     show = show and not rank_distrib()   # one process of a launch reports
     set_seed(seed)
     if train is None:

@@ -7,7 +7,6 @@ Docs: https://llmnb.github.io/llmnb/pretrain.html.md"""
 # %% ../nbs/07_pretrain.ipynb #3373b728
 from __future__ import annotations
 import json, math, os, time
-from datetime import datetime
 from pathlib import Path
 import torch
 from fastcore.script import call_parse
@@ -141,7 +140,7 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
              **kwargs)->dict: # passed to `load_corpus`
     "Pretrain a GPT (or BERT) from scratch with a fastai `Learner`; returns the results, the learner and the output folder."
     if arch not in ('gpt', 'bert'): raise ValueError(f"arch must be 'gpt' or 'bert', not {arch!r}")
-    out = check_out(out if resume else out or Path('runs')/f'{arch}-{datetime.now():%Y%m%d-%H%M%S}', resume)
+    out = check_out(out, resume, name=arch)
     show = show and not rank_distrib()   # one process of a launch reports
     say = print if show else (lambda *a, **k: None)
     t0 = time.time()
