@@ -61,35 +61,25 @@ def main():
     print(json.dumps(dict(attention_fwd_bwd_ms=att)), flush=True)
 
     from llmnb.gpt import GPT, GPTConfig
-    steps = {}
-    for compile in ([False] if a.no_compile else [False, True]):
-        for bf16 in (False, True):
-            torch.manual_seed(0)
-            m = GPT(GPTConfig(vocab_size=68, block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, bias=False, activation_function='gelu'))
-            opt = torch.optim.AdamW(m.parameters(), lr=1e-3, betas=(0.9, 0.99), fused=True)
-            fwd = torch.compile(m) if compile else m
-            ids = torch.randint(68, (12, 65))
-            def step():
-                with torch.autocast('cpu', torch.bfloat16, enabled=bf16): logits = fwd(input_ids=ids[:, :-1]).logits
-                F.cross_entropy(logits.float().flatten(0, 1), ids[:, 1:].flatten()).backward()
-                torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
-                opt.step(); opt.zero_grad(set_to_none=True)
-            steps[f'{"compiled" if compile else "eager"} {"bf16" if bf16 else "fp32"}'] = round(timed(step, a.steps) * 1000, 1)
+    ids = torch.randint(68, (12, 65))
+    def make(compile, bf16, in_graph=False):
+        "One training step of a fresh model: forward, loss (after the compiled graph, as fastai; or inside it, an HF model's `labels`), backward, clipping, fused AdamW."
+        torch.manual_seed(0)
+        m = GPT(GPTConfig(vocab_size=68, block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, bias=False, activation_function='gelu'))
+        opt, fwd = torch.optim.AdamW(m.parameters(), lr=1e-3, betas=(0.9, 0.99), fused=True), torch.compile(m) if compile else m
+        def step():
+            with torch.autocast('cpu', torch.bfloat16, enabled=bf16):
+                out = fwd(input_ids=ids[:, :-1], labels=ids[:, :-1] if in_graph else None)
+            loss = out.loss if in_graph else F.cross_entropy(out.logits.float().flatten(0, 1), ids[:, 1:].flatten())
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
+            opt.step(); opt.zero_grad(set_to_none=True)
+        return step
+    steps = {f'{"compiled" if c else "eager"} {"bf16" if b else "fp32"}': round(timed(make(c, b), a.steps) * 1000, 1)
+             for c in ([False] if a.no_compile else [False, True]) for b in (False, True)}
     print(json.dumps(dict(step_ms=steps)), flush=True)
     if not a.no_compile:   # the loss inside the compiled graph (an HF model's `labels`) against after it (fastai's), step by step in turn
-        def make(in_graph):
-            torch.manual_seed(0)
-            m = GPT(GPTConfig(vocab_size=68, block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, bias=False, activation_function='gelu'))
-            opt, fwd = torch.optim.AdamW(m.parameters(), lr=1e-3, betas=(0.9, 0.99), fused=True), torch.compile(m)
-            def step():
-                with torch.autocast('cpu', torch.bfloat16):
-                    if in_graph: loss = fwd(input_ids=ids[:, :-1], labels=ids[:, :-1]).loss
-                    else: loss = F.cross_entropy(fwd(input_ids=ids[:, :-1]).logits.float().flatten(0, 1), ids[:, 1:].flatten())
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
-                opt.step(); opt.zero_grad(set_to_none=True)
-            return step
-        fs = dict(after=make(False), in_graph=make(True))
+        fs = dict(after=make(True, True), in_graph=make(True, True, in_graph=True))
         ts = {k: [] for k in fs}
         for _ in range(5): [f() for f in fs.values()]
         for _ in range(a.steps):

@@ -26,7 +26,8 @@ def main():
     if not Path(a.data).exists(): sys.exit(f'no tinyshakespeare at {a.data}: pass --data path/to/input.txt')
     import datasets
     from datasets import Dataset, DatasetDict
-    from transformers import PreTrainedModel, PretrainedConfig, Trainer, TrainingArguments, TrainerCallback
+    from transformers import PreTrainedModel, PretrainedConfig, Trainer, TrainingArguments
+    from pretrain_char import Blocks, StepTimes   # the Trainer side of the other bench (this folder)
     from transformers.modeling_outputs import CausalLMOutput
     from transformers.utils import logging as hf_logging
     from llmnb.core import set_seed
@@ -66,16 +67,6 @@ def main():
         return learn.throughput.history[-1]['median_step_s'], per_batch(dls.train)
 
     blocks = pack(sp['train'], tok, T, shift=1)
-    class Blocks(torch.utils.data.Dataset):
-        def __init__(self, ds): self.ids = torch.tensor(ds['input_ids'])[:, :-1]
-        def __len__(self): return len(self.ids)
-        def __getitem__(self, i): return dict(input_ids=self.ids[i], labels=self.ids[i])
-    class StepTimes(TrainerCallback):
-        def __init__(self): self.t, self.steps = None, []
-        def on_step_end(self, args, state, control, **kw):
-            now = time.perf_counter()
-            if self.t is not None: self.steps.append(now - self.t)
-            self.t = now
     def trainer():
         set_seed(0)
         st = StepTimes()

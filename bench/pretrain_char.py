@@ -40,6 +40,7 @@ import argparse, json, math, os, statistics, sys, time, tempfile
 import multiprocessing as mp
 from pathlib import Path
 import torch
+from transformers import TrainerCallback
 
 NANOGPT_TOK_S = 22.0e3   # nanoGPT, same recipe, measured on the 2-core machine (34.9 ms/iter median); see the docstring
 
@@ -61,6 +62,21 @@ class Baton:
     def finish(self, who):
         self.done[who].set()
         if (o := self._next(who)) is not None: self.turn[o].set()
+
+class StepTimes(TrainerCallback):
+    "HF `Trainer` callback: the time between consecutive steps, data loading included (as llmnb's); with a `Baton`, hands over every `k` steps (the wait is not a step's time)."
+    def __init__(self, baton=None): self.baton, self.t, self.steps = baton, None, []
+    def on_step_end(self, args, state, control, **kw):
+        now = time.perf_counter()
+        if self.t is not None: self.steps.append(now - self.t)
+        if self.baton: self.baton.step('trainer', state.global_step - 1)
+        self.t = time.perf_counter()
+
+class Blocks(torch.utils.data.Dataset):
+    "Packed blocks of `T+1` ids as `Trainer` examples: the first `T` as `input_ids` and `labels` (the model shifts labels itself)."
+    def __init__(self, ds): self.ids = torch.tensor(ds['input_ids'])[:, :-1]
+    def __len__(self): return len(self.ids)
+    def __getitem__(self, i): return dict(input_ids=self.ids[i], labels=self.ids[i])
 
 def prepare(a):
     "The data split, the character tokenizer and the model config (each process makes its own, the same)."
@@ -127,23 +143,12 @@ def run_llmnb(a, sp, tok, cfg, bs, T, iters, baton=None):
 
 def run_trainer(a, sp, tok, cfg, bs, T, iters, baton=None):
     "Train the same model class and config on the same blocks with HF `Trainer`: step times and validation loss."
-    from transformers import Trainer, TrainingArguments, TrainerCallback
+    from transformers import Trainer, TrainingArguments
     from llmnb.core import set_seed
     from llmnb.data import pack
     from llmnb.gpt import GPT, GPTConfig
-    class StepTimes(TrainerCallback):   # time between consecutive steps, data loading included, as llmnb's
-        def __init__(self): self.t, self.steps = None, []
-        def on_step_end(self, args, state, control, **kw):
-            now = time.perf_counter()
-            if self.t is not None: self.steps.append(now - self.t)
-            if baton: baton.step('trainer', state.global_step - 1)
-            self.t = time.perf_counter()   # the other's turn is not this one's step time
-    times = StepTimes()
+    times = StepTimes(baton)
     train = pack(sp['train'], tok, T, shift=1)
-    class Blocks(torch.utils.data.Dataset):   # x = the first 64 tokens of each block; the model shifts labels itself
-        def __init__(self, ds): self.ids = torch.tensor(ds['input_ids'])[:, :-1]
-        def __len__(self): return len(self.ids)
-        def __getitem__(self, i): return dict(input_ids=self.ids[i], labels=self.ids[i])
     set_seed(a.seed)
     peer = GPT(GPTConfig(**cfg))
     args = TrainingArguments(output_dir=tempfile.mkdtemp(), per_device_train_batch_size=bs, max_steps=iters,
