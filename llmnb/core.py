@@ -6,14 +6,17 @@ Docs: https://llmnb.github.io/llmnb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #998a34b5
 from __future__ import annotations
-import os, random, shutil, tempfile, contextlib
+import os, random, shutil, tempfile, contextlib, json, signal, sys, threading
 from datetime import datetime
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['set_seed', 'get_device', 'get_dtype', 'llmnb_home', 'atomic_path', 'recover_path', 'check_out', 'check_space']
+__all__ = ['MANIFEST', 'set_seed', 'get_device', 'get_dtype', 'llmnb_home', 'UserError', 'InputError', 'MissingFile',
+           'CannotWrite', 'at_least', 'above', 'within', 'one_of', 'flag', 'check_args', 'atomic_path', 'owned_files',
+           'recover', 'atomic_update', 'is_run', 'check_space', 'check_out', 'Interrupted', 'stop_requested',
+           'arm_stop', 'command']
 
 # %% ../nbs/00_core.ipynb #c657181a
 def set_seed(seed:int=42, # the seed for `random`, NumPy and PyTorch (CPU and every GPU)
@@ -51,57 +54,194 @@ def llmnb_home()->Path:
     p.mkdir(parents=True, exist_ok=True)
     return p
 
+# %% ../nbs/00_core.ipynb #54009be7
+class UserError(Exception):
+    "A problem with what the user gave llmnb (a flag, a file, a folder): the commands print it as one line, without a traceback."
+
+class InputError(UserError, ValueError): "A value, a file's content or a setting that llmnb cannot use"
+class MissingFile(UserError, FileNotFoundError): "A file or folder that is not there, or lacks what llmnb needs from it"
+class CannotWrite(UserError, OSError): "An output folder llmnb cannot write to, or a disk without room"
+
+# %% ../nbs/00_core.ipynb #9daebd65
+def at_least(lo): return (lambda v: v >= lo), f'must be at least {lo}'
+def above(lo): return (lambda v: v > lo), f'must be above {lo}'
+def within(lo, hi, lo_open:bool=False, hi_open:bool=False):
+    ok = lambda v: (lo < v if lo_open else lo <= v) and (v < hi if hi_open else v <= hi)
+    return ok, f'must be in {"(" if lo_open else "["}{lo}, {hi}{")" if hi_open else "]"}'
+def one_of(*xs): return (lambda v: v in xs), f'must be one of {", ".join(map(str, xs))}'
+
+def flag(name:str)->str: return '--' + name.replace('_', '-')
+
+def check_args(values:dict, # the arguments, by name (e.g. `locals()`)
+               **rules): # name=(test, what it must be), as `at_least(1)` gives
+    "An `InputError` naming the flag of the first argument that breaks its rule; `None` values are not checked."
+    for k, (ok, need) in rules.items():
+        v = values[k]
+        if v is not None and not ok(v): raise InputError(f'argument {flag(k)}: {need}, not {v!r}')
+
 # %% ../nbs/00_core.ipynb #e3f9fe7b
 @contextlib.contextmanager
-def atomic_path(path:str|Path): # the file or folder to (re)place
-    "Yield a temporary path beside `path`; rename it over `path` only if the block succeeds."
+def atomic_path(path:str|Path): # the file to (re)place
+    "Yield a temporary file path beside `path`; rename it over `path` only if the block succeeds."
     path = Path(path)
+    if path.is_dir(): raise IsADirectoryError(f'atomic_path replaces a file, and {path} is a folder: use `atomic_update` for folders')
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent))
     out = tmp/path.name
     try:
         yield out
-        if not out.exists(): raise FileNotFoundError(f'nothing was written to {out} inside `atomic_path({str(path)!r})`')
-        if out.is_dir() and path.exists():  # a folder cannot be renamed over a non-empty one: swap
-            old = tmp/'.old'
-            os.replace(path, old)
-            os.replace(out, path)
-        else: os.replace(out, path)
+        if not out.is_file(): raise FileNotFoundError(f'no file was written to {out} inside `atomic_path({str(path)!r})`')
+        os.replace(out, path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 # %% ../nbs/00_core.ipynb #4881f759
-def recover_path(path:str|Path)->Path:
-    "Finish a replacement by `atomic_path` that a killed process left half done, and remove what killed writes left beside `path`."
-    path = Path(path)
-    for tmp in sorted(path.parent.glob(f'.{path.name}.*.tmp')) if path.parent.exists() else []:
-        new = tmp/path.name
-        if not path.exists() and (tmp/'.old').exists() and new.exists(): os.replace(new, path)   # killed between the two renames
-        shutil.rmtree(tmp, ignore_errors=True)
-    return path
+MANIFEST, _JOURNAL, _STAGE = '.llmnb-files.json', '.llmnb-commit.json', '.llmnb-stage-'
+
+def _fsync(path:Path):
+    "Flush `path` (a file or a folder) to the disk."
+    fd = os.open(path, os.O_RDONLY)
+    try: os.fsync(fd)
+    finally: os.close(fd)
+
+def _write_json(path:Path, o):
+    "Write `o` as JSON to `path` atomically and durably."
+    tmp = path.with_name(path.name + '.tmp')
+    tmp.write_text(json.dumps(o, indent=1))
+    _fsync(tmp)
+    os.replace(tmp, path)
+
+def owned_files(folder:str|Path)->list[str]:
+    "The files of `folder` that llmnb wrote (its manifest); `[]` if llmnb wrote nothing there."
+    f = Path(folder)/MANIFEST
+    return json.loads(f.read_text())['files'] if f.is_file() else []
+
+# %% ../nbs/00_core.ipynb #9e082a5c
+def _commit(folder:Path, j:dict):
+    "Apply journal `j` to `folder`: staged files in, dropped files out, new manifest. Every step can be repeated after a kill."
+    stage = folder/j['stage']
+    for f in j['files']:
+        if (stage/f).exists(): (folder/f).parent.mkdir(parents=True, exist_ok=True); os.replace(stage/f, folder/f)
+    for f in j['drop']: (folder/f).unlink(missing_ok=True)
+    _write_json(folder/MANIFEST, dict(files=j['files']))
+    _fsync(folder)
+    (folder/_JOURNAL).unlink()
+    shutil.rmtree(stage, ignore_errors=True)
+
+def recover(folder:str|Path)->Path:
+    "Finish an update of `folder` that a killed process had committed; remove what updates killed before their commit left."
+    folder = Path(folder)
+    if not folder.is_dir(): return folder
+    if (folder/_JOURNAL).is_file(): _commit(folder, json.loads((folder/_JOURNAL).read_text()))
+    for o in folder.glob('.llmnb-*.tmp'): o.unlink()
+    for o in folder.glob(_STAGE + '*'): shutil.rmtree(o, ignore_errors=True)
+    return folder
+
+@contextlib.contextmanager
+def atomic_update(folder:str|Path): # the folder to write into (made if missing)
+    "Yield a staging folder; if the block succeeds, its files replace their namesakes in `folder` as one commit. Files llmnb did not write stay as they are."
+    folder = recover(Path(folder))
+    folder.mkdir(parents=True, exist_ok=True)
+    stage, committed = Path(tempfile.mkdtemp(prefix=_STAGE, dir=folder)), False
+    try:
+        yield stage
+        files = sorted(str(p.relative_to(stage)) for p in stage.rglob('*') if p.is_file())
+        if not files: raise FileNotFoundError(f'nothing was written to {stage} inside `atomic_update({str(folder)!r})`')
+        for f in files: _fsync(stage/f)
+        _write_json(folder/_JOURNAL, dict(stage=stage.name, files=files, drop=sorted(set(owned_files(folder)) - set(files))))
+        committed = True   # from here on, `recover` finishes the update if this process dies
+        _commit(folder, json.loads((folder/_JOURNAL).read_text()))
+    finally:
+        if not committed: shutil.rmtree(stage, ignore_errors=True)
 
 # %% ../nbs/00_core.ipynb #7405fa6c
 def _existing(p:Path)->Path: return next(o for o in [p, *p.parents] if o.exists())
 
-def check_out(out:str|Path|None, # the output folder
-              resume:bool=False, # it must hold the checkpoint (`training_state.pt`) of a run to continue
-              name:str='run')->Path: # a new run without `out` goes to `runs/<name>-<date-time>`
-    "`out` as an absolute path (recovered, if a kill left it half replaced), after checking that it is (or can become) a folder this process can write to."
-    if out is None:
-        if resume: raise ValueError('resume=True needs out=: the folder of the run to continue')
-        out = Path('runs')/f'{name}-{datetime.now():%Y%m%d-%H%M%S}'
-    out = recover_path(Path(out).expanduser().resolve())
-    if out.exists() and not out.is_dir(): raise ValueError(f'--out {out} is a file: pass a folder')
-    parent = _existing(out)
-    if not os.access(parent, os.W_OK): raise PermissionError(f'cannot write to {parent}: pass --out a folder you can write to')
-    if resume and not (out/'training_state.pt').exists():
-        raise FileNotFoundError(f'nothing to resume: {out} holds no checkpoint (training_state.pt); pass the --out of the run to continue')
-    return out
+def _can_write(d:Path)->bool:
+    "Whether this process can create a file in folder `d`: tried, not read from the permission bits."
+    try: tempfile.TemporaryFile(dir=d).close(); return True
+    except OSError: return False
+
+def is_run(folder:str|Path)->bool:
+    "Whether `folder` holds files that llmnb wrote (a checkpoint or an export)."
+    return (Path(folder)/MANIFEST).is_file() or (Path(folder)/'training_state.pt').is_file()
 
 def check_space(out:str|Path, n_bytes:int)->Path:
     "Fail early, naming the folder, if the disk that holds `out` has less than `n_bytes` free."
     parent = _existing(Path(out).expanduser().resolve())
     free = shutil.disk_usage(parent).free
-    if free < n_bytes: raise OSError(f'not enough disk space in {parent}: {free / 1e6:,.0f} MB free, {n_bytes / 1e6:,.0f} MB needed '
-                                     'for the checkpoints: free some space or pass --out a folder on another disk')
+    if free < n_bytes: raise CannotWrite(f'not enough disk space in {parent}: {free / 1e6:,.0f} MB free, {n_bytes / 1e6:,.0f} MB needed '
+                                         'for the checkpoints: free some space or pass --out a folder on another disk')
     return Path(out)
+
+# %% ../nbs/00_core.ipynb #afbf3aed
+def check_out(out:str|Path|None, # the output folder
+              resume:bool=False, # it must hold the checkpoint (`training_state.pt`) of a run to continue
+              overwrite:bool=False, # a new run may write into a folder that holds other files (only its own are replaced)
+              name:str='run')->Path: # a new run without `out` goes to `runs/<name>-<date-time>`
+    "`out` as an absolute path (recovered, if a kill interrupted a checkpoint), after checking that this run may write there."
+    if out is None:
+        if resume: raise InputError('--resume needs --out: the folder of the run to continue')
+        out = Path('runs')/f'{name}-{datetime.now():%Y%m%d-%H%M%S}'
+    out = Path(out).expanduser().resolve()
+    parent = _existing(out)
+    if parent.is_file(): raise InputError(f'--out {out}: {parent} is a file' + ('' if parent == out else ', so no folder can be made under it')
+                                          + ': pass a folder')
+    if not _can_write(parent): raise CannotWrite(f'cannot write to {parent}: pass --out a folder you can write to')
+    recover(out)
+    if resume:
+        if not (out/'training_state.pt').is_file():
+            raise MissingFile(f'nothing to resume: {out} holds no checkpoint (training_state.pt); pass the --out of the run to continue')
+    elif out.is_dir() and any(out.iterdir()) and not overwrite:
+        if is_run(out): raise InputError(f'{out} holds an llmnb run already: pass --resume to continue it, a new --out, or --overwrite '
+                                         'to start again there (only the run\'s own files are replaced)')
+        raise InputError(f'{out} is not empty and is not an llmnb run: pass a new --out, or --overwrite to write the run beside '
+                         'those files (files of the same names as a checkpoint\'s, such as config.json, are replaced)')
+    return out
+
+# %% ../nbs/00_core.ipynb #067d3e67
+class Interrupted(KeyboardInterrupt):
+    "A run stopped by SIGINT or SIGTERM; `step` and `path` name the checkpoint written on the way out, if any."
+    def __init__(self, signum:int, step:int|None=None, path=None):
+        self.signum, self.step, self.path = signum, step, path
+        where = f' at step {step}; checkpoint at {path}; continue with --resume' if path is not None else ''
+        super().__init__(f'interrupted ({signal.Signals(signum).name}){where}')
+
+_stop = dict(armed=False, signum=None)
+
+def _on_signal(signum, frame):
+    "While training (armed), remember the signal: the run stops at the next step with a checkpoint. Otherwise stop now."
+    if not _stop['armed'] or _stop['signum'] is not None: raise Interrupted(signum)
+    _stop['signum'] = signum
+    print(f'\n{signal.Signals(signum).name}: stopping after this step to save a checkpoint (Ctrl-C again to stop at once)',
+          file=sys.stderr, flush=True)
+
+def stop_requested()->int|None:
+    "The signal that asked the run to stop, or None."
+    return _stop['signum']
+
+def arm_stop(on:bool=True):
+    "Training starts (`on`) or ends: while on, a signal under `command` asks for a checkpoint and a stop instead of stopping at once."
+    _stop['armed'] = on
+
+# %% ../nbs/00_core.ipynb #34986fa1
+@contextlib.contextmanager
+def command(prog:str, # the command's name, as it starts its messages
+            debug:bool=False): # show tracebacks of user errors too (also: LLMNB_DEBUG=1)
+    "Run a command's body: user errors as one line (exit 2), SIGINT/SIGTERM as a checkpoint and exit 130/143; bugs keep their traceback."
+    debug = debug or os.environ.get('LLMNB_DEBUG', '0') not in ('', '0')
+    main = threading.current_thread() is threading.main_thread()   # only the main thread may set signal handlers
+    old = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)} if main else {}
+    try: yield
+    except UserError as e:
+        if debug: raise
+        print(f'{prog}: error: ' + ' '.join(str(e).split('\n')), file=sys.stderr, flush=True)
+        sys.exit(2)
+    except KeyboardInterrupt as e:
+        if debug: raise
+        e = e if isinstance(e, Interrupted) else Interrupted(signal.SIGINT)
+        print(f'{prog}: {e}', file=sys.stderr, flush=True)
+        sys.exit(128 + e.signum)
+    finally:
+        for s, h in old.items(): signal.signal(s, h)
+        _stop.update(armed=False, signum=None)

@@ -34,7 +34,7 @@ from fastai.optimizer import OptimWrapper
 from functools import partial
 from fastcore.basics import store_attr, patch, noop
 from fastcore.foundation import L
-from .core import atomic_path, recover_path
+from .core import atomic_update, recover, InputError, MissingFile, Interrupted, stop_requested, arm_stop
 
 # %% auto #0
 __all__ = ['HFModel', 'transformer_splitter', 'TokenAccuracy', 'TokenPerplexity', 'Autocast', 'mixed_precision_cb', 'peak_flops',
@@ -315,7 +315,7 @@ class ExactResume(Callback):
 
 @patch
 def save_pretrained(self:Learner, path, tok=None, training_state:bool=False):
-    "Save the model (and tokenizer, and optionally the training state) as a HF folder at `path`, atomically; only rank 0 writes."
+    "Save the model (and tokenizer, and optionally the training state) as a HF folder at `path`, atomically, touching no other file; only rank 0 writes."
     tok = tok if tok is not None else getattr(self.dls, 'tok', None)
     sd = self.distributed.state_dict() if hasattr(self, 'distributed') else None   # FSDP: the full weights, gathered
     st = self.exact_resume.state() if training_state and sd is None and self.opt is not None and hasattr(self, 'exact_resume') else None
@@ -323,7 +323,7 @@ def save_pretrained(self:Learner, path, tok=None, training_state:bool=False):
     bar = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()   # no "Writing model shards" bar at every checkpoint
     try:
-        with atomic_path(path) as tmp:
+        with atomic_update(path) as tmp:
             _unwrap(self.model).save_pretrained(tmp, state_dict=sd)
             if tok is not None: tok.save_pretrained(tmp)
             if st is not None: torch.save(st, tmp/'training_state.pt')
@@ -334,42 +334,50 @@ def save_pretrained(self:Learner, path, tok=None, training_state:bool=False):
 def _accumulating(learn)->bool: return any(isinstance(c, GradientAccumulation) and c.count for c in learn.cbs)
 
 class SaveCheckpoint(Callback):
-    "Save model, tokenizer and training state to `path` every `every` optimizer steps and at the end of training."
+    "Save model, tokenizer and training state to `path` every `every` optimizer steps, at the end of training, and when a signal stops the run."
     order = ExactResume.order + 1   # a due checkpoint is written as the next batch starts, with the random state it starts from
     def __init__(self, path, every:int|None=None, tok=None): store_attr(); self.due = False
+    def before_fit(self): arm_stop(True)   # under `command`, SIGINT/SIGTERM now ask for a checkpoint and a stop
     def after_batch(self):
         if self.training and self.every and self.train_iter % self.every == 0 and not _accumulating(self.learn): self.due = True
     def before_batch(self):
-        if self.training and self.due: self._save()
+        if not self.training: return
+        stop = stop_requested() and not _accumulating(self.learn)
+        if self.due or stop: self._save()
+        if stop: raise Interrupted(stop, self.train_iter, self.path)
     def after_fit(self):
+        arm_stop(False)
         if not getattr(self.learn, 'resume_skip', False): self._save()
+        if stop_requested(): raise Interrupted(stop_requested(), self.train_iter, self.path)
     def _save(self):
         self.due = False
         self.learn.save_pretrained(self.path, self.tok, training_state=True)
         self.learn.last_checkpoint = (Path(self.path), self.train_iter)
 
 def _load_weights(model:nn.Module, path:Path):
-    "Load `path/model.safetensors` into `model`; clear errors for a corrupted file or another architecture."
+    "Load `path/model.safetensors` into `model`; clear errors for a damaged file or another architecture."
+
     f = path/'model.safetensors'
-    if not f.exists(): raise FileNotFoundError(f'{path} has no model.safetensors: it is not a checkpoint folder')
+    if not f.exists(): raise MissingFile(f'{path} has no model.safetensors: it is not a checkpoint folder')
     try: sd = safetensors.torch.load_file(str(f))
-    except Exception as e: raise ValueError(f'{f} is corrupted ({e}): resume from another checkpoint or start again') from e
+    except Exception as e: raise InputError(f'{f} is damaged or not a safetensors file: resume from another checkpoint or start again') from e
     try: missing, unexpected = model.load_state_dict(sd, strict=False)
-    except RuntimeError as e: raise ValueError(f'{f} does not fit this model: build it from {path/"config.json"}. {e}') from e
+    except RuntimeError as e: raise InputError(f'{f} does not fit this model: build it from {path/"config.json"}. {e}') from e
     loaded = {p.data_ptr() for k, p in model.state_dict().items() if k in sd}
     missing = [k for k in missing if model.state_dict()[k].data_ptr() not in loaded]   # tied weights come with their twin
-    if missing or unexpected: raise ValueError(f'{f} does not fit this model (missing {missing[:3]}, unexpected {unexpected[:3]}): '
+    if missing or unexpected: raise InputError(f'{f} does not fit this model (missing {missing[:3]}, unexpected {unexpected[:3]}): '
                                                f'build it from {path/"config.json"}')
 
 @patch
 def load_checkpoint(self:Learner, path):
     "Load the weights and training state of checkpoint folder `path`: the next `fit` (same call as before) continues the run exactly."
-    path = recover_path(path)   # a kill between the two renames of a folder replacement leaves it aside
+    path = recover(path)   # a checkpoint whose writer was killed after its commit is finished first
     f = path/'training_state.pt'
-    if not f.exists(): raise FileNotFoundError(f'{path} has no training_state.pt: it is not a checkpoint of a run (SaveCheckpoint writes them)')
-    try: st = torch.load(f, weights_only=True)
-    except Exception as e: raise ValueError(f'{f} is corrupted ({e}): resume from another checkpoint or start again') from e
-    if 'pos' not in st: raise ValueError(f'{f} was written by an older llmnb without the data position: it cannot be resumed exactly')
+    if not f.exists(): raise MissingFile(f'{path} has no training_state.pt: it is not a checkpoint of a run (SaveCheckpoint writes them)')
+    try: st = torch.load(f, weights_only=True)   # never unpickle code: a damaged or foreign file is refused, not run
+    except Exception as e: raise InputError(f"{f} is damaged or not llmnb's: resume from another checkpoint") from None
+    if 'pos' not in st: raise InputError(
+f'{f} was written by an older llmnb without the data position: it cannot be resumed exactly')
     _load_weights(_unwrap(self.model), path)
     if not hasattr(self, 'exact_resume'): self.add_cb(ExactResume())
     self.exact_resume.pending = st
