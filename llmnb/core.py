@@ -14,9 +14,9 @@ import torch
 
 # %% auto #0
 __all__ = ['MANIFEST', 'set_seed', 'get_device', 'get_dtype', 'llmnb_home', 'UserError', 'InputError', 'MissingFile',
-           'CannotWrite', 'at_least', 'above', 'within', 'one_of', 'flag', 'check_args', 'atomic_path', 'owned_files',
-           'recover', 'atomic_update', 'is_run', 'check_space', 'check_out', 'Interrupted', 'stop_requested',
-           'arm_stop', 'command']
+           'CannotWrite', 'from_pretrained', 'at_least', 'above', 'within', 'one_of', 'flag', 'check_args',
+           'atomic_path', 'owned_files', 'recover', 'atomic_update', 'is_run', 'check_space', 'check_out',
+           'Interrupted', 'stop_requested', 'arm_stop', 'command']
 
 # %% ../nbs/00_core.ipynb #c657181a
 def set_seed(seed:int=42, # the seed for `random`, NumPy and PyTorch (CPU and every GPU)
@@ -61,6 +61,19 @@ class UserError(Exception):
 class InputError(UserError, ValueError): "A value, a file's content or a setting that llmnb cannot use"
 class MissingFile(UserError, FileNotFoundError): "A file or folder that is not there, or lacks what llmnb needs from it"
 class CannotWrite(UserError, OSError): "An output folder llmnb cannot write to, or a disk without room"
+
+# %% ../nbs/00_core.ipynb #0e9b92a5
+def from_pretrained(cls, # a Hugging Face class with `from_pretrained` (an Auto class, a model, a tokenizer)
+                    path, # a folder or a hub name
+                    flag:str='--model', # the argument that named it, for the message
+                    **kwargs):
+    "`cls.from_pretrained(path, **kwargs)`; what cannot be loaded is an `InputError` that names the flag, the name and why."
+    try: return cls.from_pretrained(path, **kwargs)
+    except (OSError, ValueError, KeyError) as e:
+        why = ' '.join(str(e).split())[:300]
+        if Path(path).expanduser().exists(): raise InputError(f'{flag} {path}: {cls.__name__} cannot load this folder ({why})') from e
+        raise InputError(f'{flag} {path}: no such folder, and no hub model of that name could be loaded ({why}). Offline, only local '
+                         'folders and the models of installed packages resolve: pass a folder') from e
 
 # %% ../nbs/00_core.ipynb #9daebd65
 def at_least(lo): return (lambda v: v >= lo), f'must be at least {lo}'

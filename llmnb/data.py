@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/data.html.md"""
 
 # %% ../nbs/03_data.ipynb #a711188d
 from __future__ import annotations
-import ast, os, re, sys, sysconfig
+import ast, codecs, json, os, re, sys, sysconfig
 from pathlib import Path
 from collections import Counter
 import torch
@@ -28,6 +28,7 @@ from fastcore.basics import store_attr
 from functools import partial
 import pandas as pd
 from transformers import PreTrainedTokenizerBase
+from .core import InputError, MissingFile
 
 # %% auto #0
 __all__ = ['pydocs', 'stdlib_classification', 'load_corpus', 'split_corpus', 'pack', 'clm_collate', 'mask_tokens', 'MLMCollate',
@@ -85,11 +86,24 @@ def stdlib_classification(n:int=8, # number of classes: the `n` packages with th
 # %% ../nbs/03_data.ipynb #97cf8e52
 _KINDS = {'.txt': 'text', '.md': 'text', '.jsonl': 'json', '.json': 'json', '.csv': 'csv', '.tsv': 'csv'}
 
+def _is_binary(f)->bool:
+    "True if file `f` looks binary (a NUL byte in its first 8 KB), as `git` and `grep` decide it."
+    with open(f, 'rb') as fh: return b'\0' in fh.read(8192)
+
+def _first_bad_json(f)->tuple|None:
+    "`(line number, error)` of the first line of jsonl file `f` that is not one JSON object, or None."
+    with open(f, encoding='utf-8', errors='replace') as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip(): continue
+            try: o = json.loads(line)
+            except json.JSONDecodeError as e: return n, f'not valid JSON ({e.msg} at column {e.colno})'
+            if not isinstance(o, dict): return n, f'a {type(o).__name__}, not a JSON object'
+
 def _first_bad_utf8(files):
     "The first of `files` that is not valid UTF-8, with the byte offset of the problem."
     for f in files:
         with open(f, 'rb') as fh:
-            dec, pos = __import__('codecs').getincrementaldecoder('utf-8')(), 0
+            dec, pos = codecs.getincrementaldecoder('utf-8')(), 0
             while chunk := fh.read(1 << 20):
                 try: dec.decode(chunk)
                 except UnicodeDecodeError as e: return f, pos + e.start
@@ -105,25 +119,30 @@ def _is_blank(f)->bool:
 def _load_files(path:Path, cols:dict, sample_by:str, encoding:str)->Dataset:
     "Load a file or a folder of text/json/csv files with `datasets.load_dataset`, keeping columns `cols`."
     files = [path] if path.is_file() else sorted(p for p in path.rglob('*') if p.is_file() and p.suffix.lower() in _KINDS)
-    if not files: raise ValueError(f'{path} has no files llmnb can read (looked for {", ".join(_KINDS)})')
+    if not files: raise InputError(f'{path} has no files llmnb can read (looked for {", ".join(_KINDS)})')
     unknown = [f for f in files if f.suffix.lower() not in _KINDS]
-    if unknown: raise ValueError(f'cannot read {unknown[0]}: unknown file type; use one of {", ".join(_KINDS)}')
+    if unknown: raise InputError(f'cannot read {unknown[0]}: unknown file type; use one of {", ".join(_KINDS)}')
     groups = {}
     for f in files: groups.setdefault(_KINDS[f.suffix.lower()], []).append(f)
     parts = []
     for kind, fs in groups.items():
-        kw = dict(sample_by=sample_by, encoding=encoding) if kind == 'text' else {}
+        kw = dict(sample_by=sample_by, encoding=encoding) if kind == 'text' else dict(encoding=encoding)
+        binary = [f for f in fs if _is_binary(f)]
+        if binary: raise InputError(f'{binary[0]} looks like a binary file, not text (it holds NUL bytes): remove it, or pass a text file')
         if kind == 'csv':
             tsv = [f.suffix.lower() == '.tsv' for f in fs]
-            if any(tsv) and not all(tsv): raise ValueError(f'{path} mixes .csv and .tsv files: load them separately')
-            kw = dict(delimiter='\t' if tsv[0] else ',', quoting=3 if tsv[0] else 0)  # TSV: no quoting, as GLUE/SST-2
+            if any(tsv) and not all(tsv): raise InputError(f'{path} mixes .csv and .tsv files: load them separately')
+            kw.update(delimiter='\t' if tsv[0] else ',', quoting=3 if tsv[0] else 0)  # TSV: no quoting, as GLUE/SST-2
         try: ds = load_dataset(kind, data_files=[str(f) for f in fs], split='train', **kw)
         except Exception as e:
-            if all(_is_blank(f) for f in fs): raise ValueError(f'the corpus {path} is empty: its files hold no text') from e
+            if all(_is_blank(f) for f in fs): raise InputError(f'the corpus {path} is empty: its files hold no text') from e
             bad = _first_bad_utf8(fs) if encoding.lower().replace('-', '') == 'utf8' else None
-            if bad: raise ValueError(f'{bad[0]} is not valid UTF-8 (byte {bad[1]}): convert it, or pass '
-                                     f"encoding= (e.g. 'latin-1') for text files") from e
-            raise ValueError(f'could not read {", ".join(map(str, fs[:3]))}: {e}') from e
+            if bad: raise InputError(f'{bad[0]} is not valid UTF-8 (byte {bad[1]}): convert it to UTF-8, or give its encoding '
+                                     "(--encoding latin-1, or encoding='latin-1')") from None
+            for f in fs if kind == 'json' and encoding.lower().replace('-', '') == 'utf8' else []:
+                if (b := _first_bad_json(f)) if f.suffix.lower() == '.jsonl' else None:
+                    raise InputError(f'{f}, line {b[0]}: {b[1]}: a .jsonl file holds one JSON object a line; fix or remove that line') from None
+            raise InputError(f'could not read {", ".join(map(str, fs[:3]))}: {e}') from e
         if kind == 'text': cols = {('text' if v == 'text' else k): v for k, v in cols.items()}   # text files: one column, 'text'
         parts.append(_pick(ds, cols, str(fs[0])))
     return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
@@ -132,13 +151,15 @@ def _pick(ds:Dataset, cols:dict, what:str)->Dataset:
     "Keep the columns `cols` of `ds` (source name → new name); a clear error for a missing one."
     for c in cols:
         if c not in ds.column_names:
-            raise ValueError(f'{what} has no column {c!r}; its columns are {ds.column_names}: pass the right column name')
+            raise InputError(f'{what} has no column {c!r}; its columns are {ds.column_names}: pass the right column name '
+                             '(--text-col, --label-col; --column for llmnb-pretrain)')
+
     return ds.select_columns(list(cols)).rename_columns({k: v for k, v in cols.items() if k != v})
 
 def _check_text(ds:Dataset, what:str, col:str='text', orig:str|None=None)->Dataset:
     "An error if column `col` of `ds` does not hold strings."
     if getattr(ds.features[col], 'dtype', None) not in ('string', 'large_string'):
-        raise ValueError(f'column {orig or col!r} of {what} holds {ds.features[col]}, not text: pick a text column')
+        raise InputError(f'column {orig or col!r} of {what} holds {ds.features[col]}, not text: pick a text column')
     return ds
 
 
@@ -147,7 +168,7 @@ def _hub(source:str, name, split:str, **kwargs)->Dataset:
     "Load `split` of a hub dataset; a clear error if it cannot be reached."
     try: return load_dataset(source, name, split=split, **kwargs)
     except (ConnectionError, FileNotFoundError) as e:
-        raise ValueError(f'{source!r} is neither a local file or folder nor a hub dataset that could be loaded ({e}). '
+        raise InputError(f'{source!r} is neither a local file or folder nor a hub dataset that could be loaded ({e}). '
                          'Check the path or the dataset name; offline, only hub datasets already in the cache load.') from e
 
 def _clean(ds:Dataset, what:str)->Dataset:
@@ -155,7 +176,7 @@ def _clean(ds:Dataset, what:str)->Dataset:
     norm = lambda t: (t or '').replace('\r\n', '\n').replace('\r', '\n').strip('\n')
     ds = ds.map(lambda b: {'text': [norm(t) for t in b['text']]}, batched=True)
     ds = ds.filter(lambda b: [bool(t.strip()) for t in b['text']], batched=True)
-    if len(ds) == 0: raise ValueError(f'the corpus {what} is empty: it holds no text after dropping empty rows')
+    if len(ds) == 0: raise InputError(f'the corpus {what} is empty: it holds no text after dropping empty rows')
     return ds
 
 def _read(source, cols:dict, split:str='train', name=None, sample_by:str='paragraph', encoding:str='utf-8', **kwargs)->Dataset:
@@ -165,7 +186,7 @@ def _read(source, cols:dict, split:str='train', name=None, sample_by:str='paragr
         if not all(isinstance(t, str) for t in source): raise TypeError('a list corpus must hold strings only')
         return _pick(Dataset.from_dict({'text': list(source)}), cols, 'the list')
     if isinstance(source, DatasetDict):
-        if split not in source: raise ValueError(f'the DatasetDict has no split {split!r}; its splits are {list(source)}')
+        if split not in source: raise InputError(f'the DatasetDict has no split {split!r}; its splits are {list(source)}')
         return _pick(source[split], cols, f'split {split!r}')
     if isinstance(source, Dataset): return _pick(source, cols, 'the dataset')
     if hasattr(source, 'to_dict') and hasattr(source, 'columns'):   # a pandas DataFrame
@@ -174,7 +195,7 @@ def _read(source, cols:dict, split:str='train', name=None, sample_by:str='paragr
         return _load_files(Path(source).expanduser(), cols, sample_by, encoding)
     if isinstance(source, Path) or os.sep in str(source) and not re.fullmatch(r'[\w.-]+/[\w.-]+', str(source)) \
             or Path(source).suffix.lower() in _KINDS:
-        raise FileNotFoundError(f'no such file or folder: {source}')
+        raise MissingFile(f'no such file or folder: {source}')
     return _pick(_hub(str(source), name, split, **kwargs), cols, f'hub dataset {source!r}')
 
 def load_corpus(source=None, # None/'pydocs', a file, a folder, a list of strings, a DataFrame, a `Dataset`, or a hub dataset name
@@ -197,11 +218,11 @@ def split_corpus(ds:Dataset, # a corpus with a `text` column
                  shuffle:bool=True, # `False`: the last rows (or characters) are the validation set
                  stratify:str|None=None)->DatasetDict: # a `ClassLabel` column to keep class proportions
     "Split `ds` deterministically into a `DatasetDict` with `train` and `valid`."
-    if not 0 < valid_pct < 1: raise ValueError(f'valid_pct must be between 0 and 1, got {valid_pct}')
+    if not 0 < valid_pct < 1: raise InputError(f'valid_pct must be between 0 and 1, got {valid_pct}')
     if len(ds) == 1:
         t = ds[0]['text']; cut = int(len(t) * (1 - valid_pct))
         return DatasetDict(train=Dataset.from_dict({'text': [t[:cut]]}), valid=Dataset.from_dict({'text': [t[cut:]]}))
-    if len(ds) < 2: raise ValueError('cannot split an empty corpus')
+    if len(ds) < 2: raise InputError('cannot split an empty corpus')
     s = ds.train_test_split(test_size=valid_pct, seed=seed, shuffle=shuffle, stratify_by_column=stratify)
     return DatasetDict(train=s['train'], valid=s['test'])
 
@@ -211,11 +232,12 @@ def pack(ds:Dataset, # a corpus with a `text` column
          block_size:int, # tokens a model sees at once
          shift:int=1, # extra tokens per block: 1 for causal LM (targets are inputs shifted by one), 0 for masked LM
          batch_size:int=1000, # rows tokenized and packed together
-         num_proc:int|None=None)->Dataset: # processes for `datasets.map`
+         num_proc:int|None=None, # processes for `datasets.map`
+         what:str='the corpus')->Dataset: # what `ds` is, for messages
     "Tokenize `ds` and pack the token stream into blocks of `block_size + shift` ids (column `input_ids`)."
-    if block_size < 1: raise ValueError(f'block_size must be positive, got {block_size}')
+    if block_size < 1: raise InputError(f'block_size must be positive, got {block_size}')
     sep = tok.eos_token_id if tok.eos_token_id is not None else tok.sep_token_id
-    if sep is None: raise ValueError('the tokenizer has no eos (or sep) token to separate documents: set tok.eos_token')
+    if sep is None: raise InputError('the tokenizer has no eos (or sep) token to separate documents: set tok.eos_token')
     n = block_size + shift
     def _pack(b):
         ids = [i for doc in tok(b['text'], add_special_tokens=False, verbose=False).input_ids for i in doc + [sep]]
@@ -223,9 +245,10 @@ def pack(ds:Dataset, # a corpus with a `text` column
     out = ds.map(_pack, batched=True, batch_size=batch_size, remove_columns=ds.column_names, num_proc=num_proc,
                  features=Features({'input_ids': Sequence(Value('int32'))}), desc=f'tokenize and pack into blocks of {n}')
     if len(out) == 0:
-        n_tok = sum(len(o) + 1 for o in tok(ds['text'][:batch_size], add_special_tokens=False).input_ids)
-        raise ValueError(f'the corpus is too small for block_size={block_size}: it has {n_tok} tokens, a block needs '
-                         f'{n}. Use a smaller block_size or more text.')
+        texts = list(ds['text'])
+        n_tok = sum(len(o) + 1 for o in tok(texts, add_special_tokens=False).input_ids)
+        raise InputError(f'{what} is too small for --block-size {block_size}: its {sum(map(len, texts)):,} characters make '
+                         f'{n_tok:,} tokens, and a block needs {n}')
     return out
 
 # %% ../nbs/03_data.ipynb #18798947
@@ -238,7 +261,7 @@ def mask_tokens(ids:torch.Tensor, # `(B, T)` token ids
                 p:float=0.15, # fraction of tokens to predict
                 generator:torch.Generator|None=None)->tuple:
     "BERT masking: returns `(inputs, labels)`, labels -100 where nothing is to be predicted."
-    if tok.mask_token_id is None: raise ValueError('the tokenizer has no mask token: masked LM needs one (tok.mask_token)')
+    if tok.mask_token_id is None: raise InputError('the tokenizer has no mask token: masked LM needs one (tok.mask_token)')
     rand = lambda: torch.rand(ids.shape, generator=generator)
     special = torch.isin(ids, torch.tensor(tok.all_special_ids))
     chosen = (rand() < p) & ~special
@@ -329,7 +352,12 @@ def lm_dataloaders(corpus, # anything `load_corpus` takes, or a `DatasetDict` wi
     if isinstance(corpus, DatasetDict) and {'train', 'valid'} <= set(corpus): sp = DatasetDict(
         {k: load_corpus(corpus, split=k) for k in ('train', 'valid')})
     else: sp = split_corpus(load_corpus(corpus, **kwargs), valid_pct, seed, shuffle_split)
-    blocks = {k: pack(v, tok, block_size, shift=0 if mlm else 1) for k, v in sp.items()}
+    n_chr = sum(len(t) for v in sp.values() for t in v['text'])
+    def _pack(k, v):
+        try: return pack(v, tok, block_size, shift=0 if mlm else 1, what=f'the {"training" if k == "train" else "validation"} split')
+        except InputError as e: raise InputError(f'{e}; the whole corpus has {n_chr:,} characters. Pass a smaller --block-size or more text'
+                                                 + (', or a larger --valid-pct' if k == 'valid' else '')) from None
+    blocks = {k: _pack(k, v) for k, v in sp.items()}
     collate = MLMCollate(tok, mlm_probability) if mlm else clm_collate
     dls = DataLoaders(_block_dl(blocks['train'], bs, collate, True, train_batches, num_workers),
                       _block_dl(blocks['valid'], bs, collate, False, valid_batches, num_workers), device=device)
@@ -341,36 +369,63 @@ def load_labelled(source, # a DataFrame, a csv/tsv/jsonl file, a `Dataset`/`Data
                   text_col:str='text', # the text column
                   label_col:str='label', # the label column
                   split:str='train', # the split of a `DatasetDict` or hub dataset
-                  **kwargs)->Dataset: # passed to `datasets.load_dataset` for hub datasets
-    "Texts and labels from any source as a `Dataset` with columns `text` and `label`; clear errors for bad rows."
-    what = repr(source) if isinstance(source, (str, Path)) else f'the {type(source).__name__}'
+                  multi_label:bool=False, # several labels a row: lists, or strings of labels joined by `label_sep`
+                  label_sep:str=';', # what joins several labels in one cell of a csv/tsv file (`;`, `|`, or `,` inside quotes)
+                  regression:bool=False, # the labels are numbers
+                  **kwargs)->Dataset: # passed to `load_corpus`'s reader (`encoding`) and to `datasets.load_dataset` for hub datasets
+    "Texts and labels from any source as a `Dataset` with columns `text` and `label`; errors name the file, row and column."
+    what = str(source) if isinstance(source, (str, Path)) else f'the {type(source).__name__}'
+    row = lambda i: f'{what}, row {i + 1}'   # data rows count from 1 (a csv's header is not a row)
     ds = _check_text(_read(source, {text_col: 'text', label_col: 'label'}, split, **kwargs), what, orig=text_col)
     empty = [i for i, t in enumerate(ds['text']) if t is None or not t.strip()]
-    if empty: raise ValueError(f'{what} has {len(empty)} empty text(s) in column {text_col!r} (first at row {empty[0]}): drop or fill them')
-    missing = [i for i, l in enumerate(ds['label']) if l is None]
-    if missing: raise ValueError(f'{what} has {len(missing)} row(s) without a label in column {label_col!r} (first at row {missing[0]})')
-    return ds
+    if empty: raise InputError(f'{row(empty[0])}: empty text in column {text_col!r} ({len(empty)} such rows): fill or drop them')
+    missing = [i for i, l in enumerate(ds['label']) if l is None or l != l or isinstance(l, str) and not l.strip()]   # l != l: NaN
+    if missing: raise InputError(f'{row(missing[0])}: no label in column {label_col!r} ({len(missing)} such rows): fill or drop them')
+    if regression:
+        for i, l in enumerate(ds['label']):
+            try: float(l)
+            except (TypeError, ValueError): raise InputError(f'{row(i)}, column {label_col!r}: {l!r} is not a number, '
+                                                             'and a regression needs numbers: fix the cell or pick another --task') from None
+    return _split_labels(ds, label_sep, what, label_col) if multi_label else ds
 
-def encode_labels(train:Dataset, valid:Dataset|None=None, multi_label:bool=False, regression:bool=False):
+def _split_labels(ds:Dataset, sep:str, what:str, col:str)->Dataset:
+    "Multi-label cells as lists: a string is split at `sep` (`'pos;good'` → `['pos', 'good']`), a list stays as it is."
+    strs = [l for l in ds['label'] if isinstance(l, str)]
+    if not strs: return ds
+    if not sep: raise InputError('argument --label-sep: must not be empty')
+    other = next((s for s in ';|,' if s != sep and any(s in l for l in strs)), None)
+    if other and not any(sep in l for l in strs):
+        raise InputError(f'{what}: no label in column {col!r} holds the separator {sep!r}, but some hold {other!r}: pass --label-sep {other!r}')
+    labels = [[x.strip() for x in l.split(sep) if x.strip()] if isinstance(l, str) else l for l in ds['label']]
+    return ds.remove_columns('label').add_column('label', labels)
+
+def encode_labels(train:Dataset, valid:Dataset|None=None, multi_label:bool=False, regression:bool=False,
+                  what:tuple=('the training data', 'the validation data')): # names for messages
+
     "Labels as class ids, multi-hot vectors or floats; returns `(train, valid, names)` (`names` None for regression)."
     if regression:
         f = lambda b: {'label': [float(l) for l in b['label']]}
         return train.map(f, batched=True), valid.map(f, batched=True) if valid is not None else None, None
+    for d in (train, valid) if multi_label else ():
+        if d is not None and (s := next((l for l in d['label'] if isinstance(l, str)), None)) is not None:
+            raise InputError(f'multi-label labels must be lists, not strings such as {s!r} (its letters would become the labels): '
+                             'split them (load_labelled(label_sep=...), --label-sep)')
     feat = train.features['label']
     if isinstance(feat, ClassLabel) and not multi_label: names = feat.names
     else: names = sorted({l for ls in train['label'] for l in (ls if multi_label else [ls])}, key=str)
     idx = {n: i for i, n in enumerate(names)}
-    def enc(b):
+    def enc(b, rows, what):
         if isinstance(feat, ClassLabel) and not multi_label: return {'label': b['label']}
         out = []
-        for l in b['label']:
+        for l, i in zip(b['label'], rows):
             for x in (l if multi_label else [l]):
-                if x not in idx: raise ValueError(f'label {x!r} is not in the training labels {names}: the model would have no output for it')
+                if x not in idx: raise InputError(f'{what}, row {i + 1}: label {x!r} is not in the training labels {names}: the model '
+                                                  'would have no output for it; drop the row or add the label to the training data')
             out.append([float(n in l) for n in names] if multi_label else idx[l])
         return {'label': out}
     feats = lambda d: Features({'text': d.features['text'], 'label': Sequence(Value('float32')) if multi_label else Value('int64')})
-    return (train.map(enc, batched=True, features=feats(train)), valid.map(enc, batched=True, features=feats(valid))
-            if valid is not None else None, [str(n) for n in names])
+    m = lambda d, w: d.map(enc, batched=True, with_indices=True, fn_kwargs=dict(what=w), features=feats(d))
+    return m(train, what[0]), m(valid, what[1]) if valid is not None else None, [str(n) for n in names]
 
 # %% ../nbs/03_data.ipynb #cc64be62
 def _sorted_idxs(lengths:torch.Tensor, bs:int, shuffle:bool, generator:torch.Generator|None=None)->list[int]:
@@ -426,7 +481,7 @@ class TextClsDL(DataLoader):
         if isinstance(items, pd.DataFrame): ds = Dataset.from_pandas(items.reset_index(drop=True), preserve_index=False)
         elif isinstance(items, Dataset): ds = items
         else: ds = Dataset.from_dict({'text': [str(o) for o in items]})
-        if text_col not in ds.column_names: raise ValueError(f'no column {text_col!r} among {ds.column_names}: pass text_col=')
+        if text_col not in ds.column_names: raise InputError(f'no column {text_col!r} among {ds.column_names}: pass text_col=')
         if text_col != 'text': ds = ds.rename_column(text_col, 'text')
         if 'input_ids' not in ds.column_names: ds = ds.map(_encode, batched=True, fn_kwargs=dict(tok=self.tok, max_len=self.max_len))
         if not with_labels and 'label' in ds.column_names: ds = ds.remove_columns('label')
@@ -459,25 +514,34 @@ class ClsDataLoaders(DataLoaders):
     "fastai `DataLoaders` of `TextClsDL`s; `test_dl` makes a loader of new texts like the validation one."
     def test_dl(self, items, **kwargs): return self.valid.test_dl(items, **kwargs)
 
+def _hold_out(ds:Dataset, valid_pct:float, seed:int, multi_label:bool, what:str)->tuple:
+    "`valid_pct` of `ds` held out for validation (stratified by class where the labels are a `ClassLabel`): `(train, valid)`."
+    strat = 'label' if isinstance(ds.features['label'], ClassLabel) and not multi_label else None
+    need = f'too few to hold out {valid_pct:.0%} for validation' + (' with every class on both sides' if strat else '')
+    if len(ds) < 2: raise InputError(f'{what} has {len(ds)} row: {need}. Pass a --valid file, or more rows')
+    try: sp = ds.train_test_split(test_size=valid_pct, seed=seed, stratify_by_column=strat)
+    except ValueError as e: raise InputError(f'{what} has {len(ds)} rows: {need} ({e}). Pass a --valid file, or more rows') from None
+    return sp['train'], sp['test']
+
 def cls_dataloaders(train, # training data: anything `load_labelled` takes
                     tok:PreTrainedTokenizerBase, # the model's tokenizer
                     valid=None, # validation data (default: `valid_pct` of `train`, stratified)
                     text_col:str='text', label_col:str='label', # column names
                     bs:int=32, # batch size
                     max_len:int=128, # truncate texts to this many tokens
-                    multi_label:bool=False, # several labels per text (a list in the label column)
+                    multi_label:bool=False, # several labels per text: a list, or labels joined by `label_sep`, in the label column
+                    label_sep:str=';', # multi-label: what joins several labels in one csv/tsv cell
                     regression:bool=False, # float targets
                     valid_pct:float=0.1, seed:int=42, # split when `valid` is not given
-                    num_workers:int=0, device=None)->ClsDataLoaders:
+                    num_workers:int=0, device=None,
+                    **kwargs)->ClsDataLoaders: # passed to `load_labelled` (`encoding`)
     "Texts with labels to fastai `DataLoaders` of dynamically padded, length-sorted batches; `dls.labels` holds the class names."
-    if tok.pad_token_id is None: raise ValueError('the tokenizer has no pad token: set tok.pad_token (e.g. to tok.eos_token)')
-    tr = load_labelled(train, text_col, label_col)
-    if valid is None:
-        strat = 'label' if isinstance(tr.features['label'], ClassLabel) and not multi_label else None
-        sp = tr.train_test_split(test_size=valid_pct, seed=seed, stratify_by_column=strat)
-        tr, va = sp['train'], sp['test']
-    else: va = load_labelled(valid, text_col, label_col, split='validation' if isinstance(valid, DatasetDict) else 'train')
-    tr, va, names = encode_labels(tr, va, multi_label, regression)
+    if tok.pad_token_id is None: raise InputError('the tokenizer has no pad token: set tok.pad_token (e.g. to tok.eos_token)')
+    kw = dict(text_col=text_col, label_col=label_col, multi_label=multi_label, label_sep=label_sep, regression=regression, **kwargs)
+    tr, what = load_labelled(train, **kw), str(train) if isinstance(train, (str, Path)) else 'the training data'
+    if valid is None: tr, va = _hold_out(tr, valid_pct, seed, multi_label, what)
+    else: va = load_labelled(valid, split='validation' if isinstance(valid, DatasetDict) else 'train', **kw)
+    tr, va, names = encode_labels(tr, va, multi_label, regression, (what, str(valid) if isinstance(valid, (str, Path)) else 'the validation data'))
     enc = lambda d: d.map(_encode, batched=True, fn_kwargs=dict(tok=tok, max_len=max_len))
     dl = partial(TextClsDL, tok=tok, vocab=names, max_len=max_len, bs=bs, num_workers=num_workers)
     dls = ClsDataLoaders(dl(enc(tr), shuffle=True), dl(enc(va), shuffle=False), device=device)

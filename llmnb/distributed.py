@@ -23,6 +23,7 @@ from accelerate import Accelerator, FullyShardedDataParallelPlugin, notebook_lau
 from accelerate.utils import broadcast_object_list
 from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 from .metrics import Counts
+from .core import InputError, UserError
 
 # %% auto #0
 __all__ = ['ShardedDL', 'sync_metrics', 'fsdp_plugin', 'Distributed', 'launch']
@@ -90,7 +91,7 @@ class Distributed(Callback):
         self.active = self.world > 1
         if not self.active: return
         bs = self.dls.train.bs
-        if bs % self.world: raise ValueError(f'the batch size {bs} does not split evenly over {self.world} processes: '
+        if bs % self.world: raise InputError(f'the batch size {bs} does not split evenly over {self.world} processes: '
                                              f'bs is the global batch, use a multiple of {self.world}')
         self.dls.device = self.acc.device
         if er := getattr(self.learn, 'exact_resume', None): er.data_seed = broadcast_object_list([er.data_seed])[0]
@@ -144,10 +145,10 @@ def _rank0_result(fn, path, args, kwargs):
 
 def launch(fn, *args, num_processes:int=2, **kwargs):
     "Run `fn(*args, **kwargs)` in `num_processes` processes (GPUs, or CPU processes) with accelerate's `notebook_launcher`; rank 0's result."
-    if num_processes < 1: raise ValueError(f'num_processes must be at least 1, got {num_processes}')
+    if num_processes < 1: raise InputError(f'num_processes must be at least 1, got {num_processes}')
     if num_processes == 1: return fn(*args, **kwargs)
     n_gpu = torch.cuda.device_count()
-    if n_gpu and num_processes > n_gpu: raise ValueError(f'{num_processes} processes but {n_gpu} GPUs: use at most one process per GPU')
+    if n_gpu and num_processes > n_gpu: raise InputError(f'{num_processes} processes but {n_gpu} GPUs: use at most one process per GPU')
     with tempfile.TemporaryDirectory() as d:
         res = Path(d)/'result.pkl'
         accelerate.launchers.print = lambda *a, **k: None   # its "Launching training on 2 CUDAs." is wrong on CPU; `fn` reports

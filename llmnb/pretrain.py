@@ -13,7 +13,7 @@ from fastcore.script import call_parse
 import datasets
 from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 from transformers.utils import logging as hf_logging
-from .core import set_seed, check_out, check_space
+from .core import set_seed, check_out, check_space, check_args, at_least, above, within, one_of, command, from_pretrained, InputError
 from .tokenizers import train_tokenizer
 from .data import load_corpus, split_corpus, lm_dataloaders, mask_tokens
 from .gpt import GPT, GPTConfig
@@ -87,13 +87,48 @@ def fill_masks(model, tok, text:str, p:float=0.15, seed:int=0)->tuple[str, str]:
     filled = torch.where(y != -100, logits.argmax(-1), x)
     return tok.decode(x[0]).replace(tok.mask_token, '_'), tok.decode(filled[0])
 
+# %% ../nbs/07_pretrain.ipynb #156b6378
+def _check_pretrain_args(a:dict):
+    "Every argument of `pretrain` (its `locals()`) within its range, before any work."
+    check_args(a, arch=one_of('gpt', 'bert'), n_layer=at_least(1), n_head=at_least(1), n_embd=at_least(1), block_size=at_least(1),
+               vocab_size=at_least(2), dropout=within(0, 1, hi_open=True), bs=at_least(1), max_iters=at_least(1), epochs=at_least(1),
+               lr=above(0), min_lr=at_least(0), warmup_iters=at_least(0), wd=at_least(0), beta2=within(0, 1, True, True),
+               clip=at_least(0), grad_accum=at_least(1), eval_interval=at_least(1), eval_iters=at_least(1),
+               valid_pct=within(0, 1, True, True), save_every=at_least(1), samples=at_least(0), max_new_tokens=at_least(1),
+               temperature=above(0), top_k=at_least(1), top_p=within(0, 1, lo_open=True),
+               mixed_precision=one_of('bf16', 'fp16', 'no', 'fp32'))
+    if a['n_embd'] % a['n_head']: raise InputError(f'argument --n-embd: {a["n_embd"]} is not a multiple of --n-head {a["n_head"]} '
+                                                   '(each head takes n_embd / n_head dimensions): change one of them')
+
+def _last_values(st:dict)->dict:
+    "The validation results a checkpoint's recorder holds (its last row: train loss, valid loss, accuracy, perplexity, ...)."
+    v = st['recorder']['values'][-1] if st.get('recorder') and st['recorder']['values'] else [None] * 4
+    return dict(valid_loss=v[1], perplexity=v[3], accuracy=v[2])
+
+def _resume(learn, out:Path, step_budget:bool, max_iters:int, epochs:int|None, eval_interval:int, say)->dict|None:
+    "Load the checkpoint in `out` to continue from it; the run's results instead if it has nothing left to do."
+    learn.load_checkpoint(out)
+    st = learn.exact_resume.pending
+    done, prev = st['step'], json.loads((out/'run.json').read_text()) if (out/'run.json').is_file() else {}
+    if step_budget:
+        if done >= max_iters:
+            say(f'run already at step {done} of {max_iters}: nothing to do; raise --max-iters to train on')
+            return dict(_last_values(st), steps=done)
+        if prev.get('max_iters') not in (None, max_iters):
+            say(f'--max-iters {prev["max_iters"]} -> {max_iters}: the schedule is extended, its cosine decay now ends at step {max_iters}')
+        st['pos'] = list(divmod(done, eval_interval))
+    elif st['pos'][0] >= epochs:
+        say(f'run already finished its {st["pos"][0]} epochs: nothing to do; raise --epochs to train on')
+        return dict(_last_values(st), steps=done)
+    say(f'resuming the run in {out} from step {done}')
+
 # %% ../nbs/07_pretrain.ipynb #00a4f9a2
 def _load_tokenizer(tokenizer, train, vocab_size, bert, block_size):
     "Train a 'char'/'bpe' tokenizer on `train`, or load one from a folder or HF name."
     if tokenizer in ('char', 'bpe'): return train_tokenizer(train, tokenizer, vocab_size, bert=bert, model_max_length=block_size)
-    tok = AutoTokenizer.from_pretrained(tokenizer)
+    tok = from_pretrained(AutoTokenizer, tokenizer, '--tokenizer')
     if vocab_size is not None and len(tok) > vocab_size:
-        raise ValueError(f'the tokenizer {tokenizer!r} has {len(tok)} tokens but the model vocab_size is {vocab_size}: '
+        raise InputError(f'the tokenizer {tokenizer!r} has {len(tok)} tokens but the model vocab_size is {vocab_size}: '
                          f'ids >= {vocab_size} would have no embedding. Use vocab_size >= {len(tok)} or another tokenizer.')
     if tok.eos_token is None: tok.eos_token = tok.sep_token or tok.pad_token
     if tok.pad_token is None: tok.pad_token = tok.eos_token
@@ -103,7 +138,7 @@ def _check_same(saved, cfg:dict, out:Path):
     "An error if the model settings `cfg` differ from those of the checkpoint in `out`."
     diff = {k: (getattr(saved, k, None), v) for k, v in cfg.items() if k in ('vocab_size', 'block_size', 'n_layer', 'n_head', 'n_embd')
             and getattr(saved, k, None) != v}
-    if diff: raise ValueError(f'cannot resume {out}: its model has ' + ', '.join(f'{k}={a}' for k, (a, b) in diff.items()) +
+    if diff: raise InputError(f'cannot resume {out}: its model has ' + ', '.join(f'{k}={a}' for k, (a, b) in diff.items()) +
                               ', this run asks for ' + ', '.join(f'{k}={b}' for k, (a, b) in diff.items()) + ': resume with the settings of the run')
 
 def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of strings, Dataset or hub dataset name
@@ -130,6 +165,7 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
              mixed_precision:str|None=None, # 'bf16', 'fp16' (CUDA) or None
              compile:bool=False, # torch.compile the model
              out:str|Path|None=None, # output folder (default: runs/<arch>-<date-time> under the current directory)
+             overwrite:bool=False, # start a new run in an `out` that holds other files (only the run's own files are replaced)
              save_every:int|None=None, # checkpoint every N steps (default: at every evaluation of a step budget)
              resume:bool=False, # continue the run checkpointed in `out` exactly where it stopped
              samples:int=2, # samples to print at the end
@@ -139,8 +175,9 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
              show:bool=True, # print progress, results and samples
              **kwargs)->dict: # passed to `load_corpus`
     "Pretrain a GPT (or BERT) from scratch with a fastai `Learner`; returns the results, the learner and the output folder."
-    if arch not in ('gpt', 'bert'): raise ValueError(f"arch must be 'gpt' or 'bert', not {arch!r}")
-    out = check_out(out, resume, name=arch)
+    _check_pretrain_args(locals())
+    run = {k: v if isinstance(v, (str, int, float, bool, type(None))) else repr(v) for k, v in locals().items() if k != 'kwargs'}
+    out = check_out(out, resume, overwrite, name=arch)
     show = show and not rank_distrib()   # one process of a launch reports
     say = print if show else (lambda *a, **k: None)
     t0 = time.time()
@@ -164,15 +201,16 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
     say(f'model: {arch.upper()} {n_layer} layers x {n_head} heads x {n_embd} wide, block {block_size}: {n_params/1e6:.2f} M parameters'
         + (f'; {world_size()} processes, {bs // world_size()} rows of each batch each' if world_size() > 1 else ''))
     check_space(out, 2 * 12 * n_params)   # two checkpoints (the new one is written before the old one goes): weights + AdamW moments
-    cbs = [SaveCheckpoint(out, every=save_every or (eval_interval if step_budget else None), tok=tok)]
+    cbs = [SaveCheckpoint(out, every=save_every or (eval_interval if step_budget else None), tok=tok, run=run)]
     if step_budget: cbs.append(StepSchedule(lr, min_lr, warmup_iters, max_iters))
     learn = lm_learner(dls, model, lr=lr, wd=wd, betas=(0.9, beta2), clip=clip or None, grad_accum=grad_accum,
                        mixed_precision=mixed_precision, compile=compile, cbs=cbs)
     if not show: silence(learn)
     if resume:
-        learn.load_checkpoint(out)
-        say(f'resuming the run in {out} from step {learn.exact_resume.pending["step"]}')
+        done = _resume(learn, out, step_budget, max_iters, epochs, eval_interval, say)
+        if done is not None: return dict(done, n_params=n_params, seconds=time.time() - t0, out=str(out), samples=[], learn=learn, tok=tok)
     if step_budget: learn.fit(math.ceil(max_iters / eval_interval), lr)
+
     else: learn.fit_one_cycle(epochs, lr)
     last = dict(zip(learn.recorder.metric_names[1:], learn.recorder.values[-1]))
     valid_loss, accuracy, perplexity = (float(last[k]) for k in ('valid_loss', 'accuracy', 'perplexity'))
@@ -210,16 +248,22 @@ def llmnb_pretrain(
     mixed_precision:str=None, # 'bf16' or 'fp16' (CUDA)
     compile:bool=False, # torch.compile the model
     out:str=None, # output folder (default: runs/<arch>-<date-time>)
+    overwrite:bool=False, # start a new run in an --out that holds other files (only the run's own files are replaced)
     save_every:int=None, # checkpoint every N steps (default: at every evaluation)
     resume:bool=False, # continue the run in --out exactly where its last checkpoint left it
     num_processes:int=1, # train on N processes (GPUs, or CPU processes without GPUs) through accelerate; --bs is the global batch
     samples:int=2, max_new_tokens:int=300, temperature:float=0.8, top_k:int=None, top_p:float=0.95,
     prompt:str=None, # start the samples with this text
+    encoding:str='utf-8', # the encoding of text files in --data (e.g. latin-1)
+    debug:bool=False, # show the traceback of user errors too (also: LLMNB_DEBUG=1)
 ):
     "Pretrain a GPT (or BERT) from scratch on a corpus and save it as a Hugging Face folder."
-    datasets.disable_progress_bars(); hf_logging.disable_progress_bar()   # the progress table is enough
-    r = launch(_summary, data, tokenizer, vocab_size, arch, n_layer, n_head, n_embd, block_size, dropout, bs, max_iters, epochs,
-               lr, min_lr, warmup_iters, wd, beta2, clip, grad_accum, eval_interval, eval_iters, valid_pct, seed,
-               mixed_precision, compile, out, save_every, resume, samples, max_new_tokens, temperature, top_k, top_p, prompt,
-               column=column, num_processes=num_processes)
-    print(json.dumps({k: v for k, v in r.items() if k != 'samples'}))
+    with command('llmnb-pretrain', debug):
+        check_args(locals(), num_processes=at_least(1))
+        _check_pretrain_args(locals())   # here too, before processes are launched
+        datasets.disable_progress_bars(); hf_logging.disable_progress_bar()   # the progress table is enough
+        r = launch(_summary, data, tokenizer, vocab_size, arch, n_layer, n_head, n_embd, block_size, dropout, bs, max_iters, epochs,
+                   lr, min_lr, warmup_iters, wd, beta2, clip, grad_accum, eval_interval, eval_iters, valid_pct, seed,
+                   mixed_precision, compile, out, overwrite, save_every, resume, samples, max_new_tokens, temperature, top_k, top_p,
+                   prompt, column=column, encoding=encoding, num_processes=num_processes)
+        print(json.dumps({k: v for k, v in r.items() if k != 'samples'}))

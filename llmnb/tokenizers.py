@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from tokenizers import Tokenizer, Regex, models, pre_tokenizers, decoders, trainers, processors
 from transformers import PreTrainedTokenizerFast
+from .core import InputError
 
 # %% auto #0
 __all__ = ['SPECIAL_TOKENS', 'train_tokenizer', 'plain_bpe', 'bpe_merges', 'chars_per_token']
@@ -26,7 +27,7 @@ def _text_batches(texts, bs:int=1000)->Iterator[list[str]]:
     "Batches of strings from a string, a list of strings, any iterable of strings, or a `datasets.Dataset` with a 'text' column."
     if isinstance(texts, str): texts = [texts]
     if hasattr(texts, 'column_names'):   # a datasets.Dataset: read column slices from Arrow, never the whole column
-        if 'text' not in texts.column_names: raise ValueError(f"the dataset has no 'text' column (columns: {texts.column_names})")
+        if 'text' not in texts.column_names: raise InputError(f"the dataset has no 'text' column (columns: {texts.column_names})")
         for i in range(0, len(texts), bs): yield texts[i:i+bs]['text']
         return
     batch = []
@@ -56,20 +57,20 @@ def train_tokenizer(texts, # a string, a list/iterable of strings, or a `dataset
         vocab_size = vocab_size or 4096
         alphabet = pre_tokenizers.ByteLevel.alphabet()
         if vocab_size < len(alphabet) + len(sp):
-            raise ValueError(f'vocab_size={vocab_size} is too small for byte-level BPE: it needs at least '
+            raise InputError(f'vocab_size={vocab_size} is too small for byte-level BPE: it needs at least '
                              f'{len(alphabet)+len(sp)} (256 bytes + {len(sp)} special tokens)')
         tok = Tokenizer(models.BPE())
         tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         tok.decoder = decoders.ByteLevel()
         trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=sp,
                                       initial_alphabet=alphabet, show_progress=False)
-    else: raise ValueError(f"unknown tokenizer kind {kind!r}: use 'char' or 'bpe'")
+    else: raise InputError(f"unknown tokenizer kind {kind!r}: use 'char' or 'bpe'")
     n = 0
     def it():
         nonlocal n
         for b in _text_batches(texts): n += sum(map(len, b)); yield b
     tok.train_from_iterator(it(), trainer)
-    if n == 0: raise ValueError('cannot train a tokenizer on an empty corpus: no text was given')
+    if n == 0: raise InputError('cannot train a tokenizer on an empty corpus: no text was given')
     if bert:
         cls, sep = SPECIAL_TOKENS['cls_token'], SPECIAL_TOKENS['sep_token']
         tok.post_processor = processors.TemplateProcessing(
@@ -111,7 +112,7 @@ def plain_bpe(text:str, # the training text
 def bpe_merges(tok:PreTrainedTokenizerFast)->list[tuple[str,str]]:
     "The merges a fast BPE tokenizer learnt, in order."
     model = json.loads(tok.backend_tokenizer.to_str())['model']
-    if model['type'] != 'BPE': raise ValueError(f"not a BPE tokenizer (its model is {model['type']})")
+    if model['type'] != 'BPE': raise InputError(f"not a BPE tokenizer (its model is {model['type']})")
     return [tuple(m.split(' ')) if isinstance(m, str) else tuple(m) for m in model['merges']]
 
 # %% ../nbs/02_tokenizers.ipynb #01603cbc
