@@ -87,9 +87,9 @@ def flag(name:str)->str: return '--' + name.replace('_', '-')
 
 def check_args(values:dict, # the arguments, by name (e.g. `locals()`)
                **rules): # name=(test, what it must be), as `at_least(1)` gives
-    "An `InputError` naming the flag of the first argument that breaks its rule; `None` values are not checked."
+    "An `InputError` naming the flag of the first argument that breaks its rule; `None` or missing values are not checked."
     for k, (ok, need) in rules.items():
-        v = values[k]
+        v = values.get(k)
         if v is not None and not ok(v): raise InputError(f'argument {flag(k)}: {need}, not {v!r}')
 
 # %% ../nbs/00_core.ipynb #e3f9fe7b

@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/distributed.html.md"""
 
 # %% ../nbs/11_distributed.ipynb #a754f0d3
 from __future__ import annotations
-import os, pickle, socket, tempfile
+import logging, os, pickle, socket, tempfile
 from functools import partial
 from pathlib import Path
 import torch
@@ -138,10 +138,18 @@ def _rank0_result(fn, path, args, kwargs):
     "Run `fn`; rank 0 writes its (picklable) result to `path`."
     if not torch.cuda.is_available() and 'OMP_NUM_THREADS' not in os.environ:   # CPU processes share the cores, as torchrun does it
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ.get('WORLD_SIZE', 1))))
-    r = fn(*args, **kwargs)
+    try: r = fn(*args, **kwargs)
+    except UserError as e:   # the launcher raises it in the parent, where the command prints it as one line
+        if int(os.environ.get('RANK', 0)) == 0: Path(path).with_suffix('.err').write_bytes(pickle.dumps(e))
+        os._exit(2)          # no traceback: a user error is not a crash
     if int(os.environ.get('RANK', 0)) == 0:
         if isinstance(r, dict): r = {k: v for k, v in r.items() if _picklable(v)}
         Path(path).write_bytes(pickle.dumps(r if _picklable(r) else None))
+
+class _Quiet(logging.Filter):
+    "Drop log records while file `f` exists."
+    def __init__(self, f:Path): super().__init__(); self.f = f
+    def filter(self, record): return not self.f.exists()
 
 def launch(fn, *args, num_processes:int=2, **kwargs):
     "Run `fn(*args, **kwargs)` in `num_processes` processes (GPUs, or CPU processes) with accelerate's `notebook_launcher`; rank 0's result."
@@ -152,10 +160,15 @@ def launch(fn, *args, num_processes:int=2, **kwargs):
     with tempfile.TemporaryDirectory() as d:
         res = Path(d)/'result.pkl'
         accelerate.launchers.print = lambda *a, **k: None   # its "Launching training on 2 CUDAs." is wrong on CPU; `fn` reports
+        quiet = _Quiet(res.with_suffix('.err'))   # a user error in the processes: no launcher report, only its one line
+        logging.getLogger('torch.distributed.elastic.multiprocessing.api').addFilter(quiet)
         try: notebook_launcher(_rank0_result, (fn, res, args, kwargs), num_processes=num_processes, use_port=_free_port())
         except ChildFailedError as e:   # the processes printed their tracebacks; raise the first error, not the launcher's report
+            if res.with_suffix('.err').exists(): raise pickle.loads(res.with_suffix('.err').read_bytes()) from None
             rank, f = e.get_first_failure()
             msg = f.message.get('message', f.message) if isinstance(f.message, dict) else f.message
             raise RuntimeError(f'process {rank} of {num_processes} failed: {msg}') from None
-        finally: del accelerate.launchers.print
+        finally:
+            del accelerate.launchers.print
+            logging.getLogger('torch.distributed.elastic.multiprocessing.api').removeFilter(quiet)
         return pickle.loads(res.read_bytes()) if res.exists() else None

