@@ -1,4 +1,4 @@
-"""Seeding, device and dtype choice, paths and atomic writes: the small helpers every other notebook uses.
+"""The ground floor every other notebook stands on: seeding, device and dtype; errors a user can fix and argument checks; writes that touch only llmnb's own files; and the manners of the commands (one line per mistake, Ctrl-C that keeps the work).
 
 Docs: https://llmnb.github.io/llmnb/core.html.md"""
 

@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/data.html.md"""
 
 # %% ../nbs/03_data.ipynb #a711188d
 from __future__ import annotations
-import ast, codecs, json, os, re, sys, sysconfig
+import ast, codecs, contextlib, json, os, re, sys, sysconfig
 from pathlib import Path
 from collections import Counter
 import torch
@@ -86,6 +86,14 @@ def stdlib_classification(n:int=8, # number of classes: the `n` packages with th
 # %% ../nbs/03_data.ipynb #97cf8e52
 _KINDS = {'.txt': 'text', '.md': 'text', '.jsonl': 'json', '.json': 'json', '.csv': 'csv', '.tsv': 'csv'}
 
+@contextlib.contextmanager
+def _quiet_datasets():
+    "No `datasets` log lines (it logs a file it cannot parse before raising; our message names the line)."
+    v = datasets.logging.get_verbosity()
+    datasets.logging.set_verbosity(datasets.logging.CRITICAL)
+    try: yield
+    finally: datasets.logging.set_verbosity(v)
+
 def _is_binary(f)->bool:
     "True if file `f` looks binary (a NUL byte in its first 8 KB), as `git` and `grep` decide it."
     with open(f, 'rb') as fh: return b'\0' in fh.read(8192)
@@ -133,7 +141,8 @@ def _load_files(path:Path, cols:dict, sample_by:str, encoding:str)->Dataset:
             tsv = [f.suffix.lower() == '.tsv' for f in fs]
             if any(tsv) and not all(tsv): raise InputError(f'{path} mixes .csv and .tsv files: load them separately')
             kw.update(delimiter='\t' if tsv[0] else ',', quoting=3 if tsv[0] else 0)  # TSV: no quoting, as GLUE/SST-2
-        try: ds = load_dataset(kind, data_files=[str(f) for f in fs], split='train', **kw)
+        try:
+            with _quiet_datasets(): ds = load_dataset(kind, data_files=[str(f) for f in fs], split='train', **kw)
         except Exception as e:
             if all(_is_blank(f) for f in fs): raise InputError(f'the corpus {path} is empty: its files hold no text') from e
             bad = _first_bad_utf8(fs) if encoding.lower().replace('-', '') == 'utf8' else None
@@ -191,6 +200,7 @@ def _read(source, cols:dict, split:str='train', name=None, sample_by:str='paragr
     if isinstance(source, Dataset): return _pick(source, cols, 'the dataset')
     if hasattr(source, 'to_dict') and hasattr(source, 'columns'):   # a pandas DataFrame
         return _pick(Dataset.from_pandas(source, preserve_index=False), cols, 'the DataFrame')
+    if isinstance(source, str) and not source.strip(): raise InputError('an empty path was given as data: pass a file or a folder')
     if isinstance(source, (str, Path)) and Path(source).expanduser().exists():
         return _load_files(Path(source).expanduser(), cols, sample_by, encoding)
     if isinstance(source, Path) or os.sep in str(source) and not re.fullmatch(r'[\w.-]+/[\w.-]+', str(source)) \

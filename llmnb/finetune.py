@@ -28,7 +28,7 @@ from .core import InputError, MissingFile, from_pretrained, command, check_args,
 from .data import cls_dataloaders, stdlib_classification, split_corpus
 from .pretrain import context_len
 from .learner import _unwrap
-from transformers import AutoTokenizer
+from transformers import AutoTokenizer, AutoConfig
 
 # %% auto #0
 __all__ = ['TASKS', 'OFFLINE_MODELS', 'Task', 'register_task', 'get_task', 'resolve_model', 'finetune_learner', 'finetune',
@@ -156,6 +156,12 @@ def _check_finetune_args(a:dict):
                lr=above(0), bs=at_least(1), max_len=at_least(2), save_every=at_least(1),
                mixed_precision=one_of('bf16', 'fp16', 'no', 'fp32'), label_sep=(bool, 'must not be empty'))
 
+def _check_len(max_len:int, config):
+    "An error if `max_len` tokens do not fit in the model's context."
+    ctx = context_len(config)
+    if ctx and max_len > ctx: raise InputError(f"argument --max-len: {max_len} is longer than the model's context ({ctx} tokens): "
+                                               f'pass --max-len {ctx} or less')
+
 def _results(names, row)->dict:
     "A recorder row as `{metric: value}`, without the speed columns."
     return {k: (float(v) if not isinstance(v, str) else v) for k, v in zip(names, row) if k not in ('tokens/s', 'mfu', 'time')}
@@ -200,15 +206,14 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
     if train is None:
         sp = split_corpus(stdlib_classification(), 0.2, seed, stratify='label')
         train, valid = sp['train'], sp['valid']
+    if isinstance(model, (str, Path)): _check_len(max_len, from_pretrained(AutoConfig, resolve_model(model)))   # before any loading
     tok = from_pretrained(AutoTokenizer, resolve_model(model))
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     dls = cls_dataloaders(train, tok, valid, text_col, label_col, bs, max_len, multi_label=task == 'multi_label',
                           regression=task == 'regression', seed=seed, label_sep=label_sep, encoding=encoding)
     cbs = L(kwargs.pop('cbs', None)) + [SaveCheckpoint(out, every=save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
     learn = finetune_learner(model, dls, task, lr=lr, cbs=cbs, **kwargs)
-    ctx = context_len(_unwrap(learn.model).config)
-    if ctx and max_len > ctx: raise InputError(f"argument --max-len: {max_len} is longer than the model's context ({ctx} tokens): "
-                                               f'pass --max-len {ctx} or less')
+    _check_len(max_len, _unwrap(learn.model).config)
     check_space(out, 2 * 12 * sum(p.numel() for p in learn.model.parameters()))   # two checkpoints: weights + AdamW moments
     if not show: silence(learn)
     if resume and (done := (learn.load_checkpoint(out), _finished(learn, out, epochs, say))[1]) is not None: return dict(done, out=str(out), learn=learn)

@@ -343,7 +343,7 @@ class SaveCheckpoint(Callback):
         if self.training and self.every and self.train_iter % self.every == 0 and not _accumulating(self.learn): self.due = True
     def before_batch(self):
         if not self.training: return
-        stop = stop_requested() and not _accumulating(self.learn)
+        stop = stop_requested() if not _accumulating(self.learn) else None   # a signal: stop at the first step boundary
         if self.due or stop: self._save()
         if stop: raise Interrupted(stop, self.train_iter, self.path)
     def after_fit(self):
