@@ -16,7 +16,7 @@ import torch
 __all__ = ['MANIFEST', 'set_seed', 'get_device', 'get_dtype', 'llmnb_home', 'UserError', 'InputError', 'MissingFile',
            'CannotWrite', 'from_pretrained', 'at_least', 'above', 'within', 'one_of', 'flag', 'check_args',
            'atomic_path', 'owned_files', 'recover', 'atomic_update', 'is_run', 'check_space', 'check_out',
-           'Interrupted', 'stop_requested', 'arm_stop', 'command']
+           'Interrupted', 'stop_requested', 'set_role', 'arm_stop', 'command']
 
 # %% ../nbs/00_core.ipynb #c657181a
 def set_seed(seed:int=42, # the seed for `random`, NumPy and PyTorch (CPU and every GPU)
@@ -219,12 +219,16 @@ class Interrupted(KeyboardInterrupt):
         self.signum, self.step, self.path = signum, step, path
         where = f' at step {step}; checkpoint at {path}; continue with --resume' if path is not None else ''
         super().__init__(f'interrupted ({signal.Signals(signum).name}){where}')
+    def __reduce__(self): return Interrupted, (self.signum, self.step, self.path)   # it crosses processes (`launch`)
 
-_stop = dict(armed=False, signum=None)
+_stop = dict(armed=False, signum=None, role='main')   # role: 'main', or 'worker': one of the training processes of a launch
 
 def _on_signal(signum, frame):
     "While training (armed), remember the signal: the run stops at the next step with a checkpoint. Otherwise stop now."
-    if not _stop['armed'] or _stop['signum'] is not None: raise Interrupted(signum)
+    first = _stop['signum'] is None
+    if _stop['role'] == 'worker' and _stop['armed']:   # a training process: only its launcher stops it at once
+        _stop['signum'] = _stop['signum'] or signum; return
+    if not _stop['armed'] or not first: raise Interrupted(signum)
     _stop['signum'] = signum
     print(f'\n{signal.Signals(signum).name}: stopping after this step to save a checkpoint (Ctrl-C again to stop at once)',
           file=sys.stderr, flush=True)
@@ -232,6 +236,10 @@ def _on_signal(signum, frame):
 def stop_requested()->int|None:
     "The signal that asked the run to stop, or None."
     return _stop['signum']
+
+def set_role(role:str):
+    "'worker' in each training process of a launch (they get a signal from the terminal and again from the launcher), else 'main'."
+    _stop['role'] = role
 
 def arm_stop(on:bool=True):
     "Training starts (`on`) or ends: while on, a signal under `command` asks for a checkpoint and a stop instead of stopping at once."

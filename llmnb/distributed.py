@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/distributed.html.md"""
 
 # %% ../nbs/11_distributed.ipynb #a754f0d3
 from __future__ import annotations
-import logging, os, pickle, socket, tempfile
+import logging, os, pickle, signal, socket, tempfile
 from functools import partial
 from pathlib import Path
 import torch
@@ -22,8 +22,9 @@ from fastcore.basics import store_attr
 from accelerate import Accelerator, FullyShardedDataParallelPlugin, notebook_launcher
 from accelerate.utils import broadcast_object_list
 from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+from torch.distributed.elastic.multiprocessing.api import SignalException
 from .metrics import Counts
-from .core import InputError, UserError
+from .core import InputError, UserError, Interrupted, set_role, _on_signal
 
 # %% auto #0
 __all__ = ['ShardedDL', 'sync_metrics', 'fsdp_plugin', 'Distributed', 'launch']
@@ -134,14 +135,17 @@ def _picklable(o)->bool:
     try: pickle.dumps(o); return True
     except Exception: return False
 
-def _rank0_result(fn, path, args, kwargs):
-    "Run `fn`; rank 0 writes its (picklable) result to `path`."
+def _rank0_result(fn, path, args, kwargs, signals:bool=False):
+    "Run `fn`; rank 0 writes its (picklable) result to `path`; with `signals`, SIGINT/SIGTERM stop training at a step with a checkpoint."
     if not torch.cuda.is_available() and 'OMP_NUM_THREADS' not in os.environ:   # CPU processes share the cores, as torchrun does it
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ.get('WORLD_SIZE', 1))))
+    set_role('worker')
+    if signals:   # the launcher runs under `command`: its signal handling, not the one torch's launcher leaves to its children
+        for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, _on_signal)
     try: r = fn(*args, **kwargs)
-    except UserError as e:   # the launcher raises it in the parent, where the command prints it as one line
+    except (UserError, Interrupted) as e:   # the launcher raises it in the parent, where a command prints it as one line
         if int(os.environ.get('RANK', 0)) == 0: Path(path).with_suffix('.err').write_bytes(pickle.dumps(e))
-        os._exit(2)          # no traceback: a user error is not a crash
+        os._exit(2)                          # no traceback: neither is a crash
     if int(os.environ.get('RANK', 0)) == 0:
         if isinstance(r, dict): r = {k: v for k, v in r.items() if _picklable(v)}
         Path(path).write_bytes(pickle.dumps(r if _picklable(r) else None))
@@ -160,9 +164,17 @@ def launch(fn, *args, num_processes:int=2, **kwargs):
     with tempfile.TemporaryDirectory() as d:
         res = Path(d)/'result.pkl'
         accelerate.launchers.print = lambda *a, **k: None   # its "Launching training on 2 CUDAs." is wrong on CPU; `fn` reports
-        quiet = _Quiet(res.with_suffix('.err'))   # a user error in the processes: no launcher report, only its one line
+        quiet = _Quiet(res.with_suffix('.err'))   # a user error or a signal in the processes: no launcher report, only its one line
+        logs = [logging.getLogger(f'torch.distributed.elastic{n}') for n in ('', '.agent.server.api', '.multiprocessing.api')]
+        levels = [l.level for l in logs]
+        for l in logs: l.setLevel(logging.ERROR)   # nor its warnings on the way out
         logging.getLogger('torch.distributed.elastic.multiprocessing.api').addFilter(quiet)
-        try: notebook_launcher(_rank0_result, (fn, res, args, kwargs), num_processes=num_processes, use_port=_free_port())
+        sig = signal.getsignal(signal.SIGINT) is _on_signal
+        try: notebook_launcher(_rank0_result, (fn, res, args, kwargs, sig), num_processes=num_processes, use_port=_free_port())
+        except SignalException as e:   # torch's launcher passed the signal on to the processes, which stopped with a checkpoint
+            err = res.with_suffix('.err')
+            st = pickle.loads(err.read_bytes()) if err.exists() else None
+            raise Interrupted(e.sigval, getattr(st, 'step', None), getattr(st, 'path', None)) from None
         except ChildFailedError as e:   # the processes printed their tracebacks; raise the first error, not the launcher's report
             if res.with_suffix('.err').exists(): raise pickle.loads(res.with_suffix('.err').read_bytes()) from None
             rank, f = e.get_first_failure()
@@ -171,4 +183,5 @@ def launch(fn, *args, num_processes:int=2, **kwargs):
         finally:
             del accelerate.launchers.print
             logging.getLogger('torch.distributed.elastic.multiprocessing.api').removeFilter(quiet)
+            for l, v in zip(logs, levels): l.setLevel(v)
         return pickle.loads(res.read_bytes()) if res.exists() else None

@@ -34,7 +34,8 @@ from fastai.optimizer import OptimWrapper
 from functools import partial
 from fastcore.basics import store_attr, patch, noop
 from fastcore.foundation import L
-from .core import atomic_update, recover, InputError, MissingFile, Interrupted, stop_requested, arm_stop
+from .core import atomic_update, recover, InputError, MissingFile, Interrupted, stop_requested, arm_stop, _on_signal
+import signal
 
 # %% auto #0
 __all__ = ['HFModel', 'transformer_splitter', 'TokenAccuracy', 'TokenPerplexity', 'Autocast', 'mixed_precision_cb', 'peak_flops',
@@ -334,6 +335,13 @@ def save_pretrained(self:Learner, path, tok=None, training_state:bool=False, run
 
 def _accumulating(learn)->bool: return any(isinstance(c, GradientAccumulation) and c.count for c in learn.cbs)
 
+def _agreed(sig:int|None)->int|None:
+    "The stop signal of any process of a launch (so that all stop at the same step), under a command's signal handler; else `sig`."
+    if not (dist.is_available() and dist.is_initialized()) or signal.getsignal(signal.SIGINT) is not _on_signal: return sig
+    t = torch.tensor([sig or 0], device='cuda' if dist.get_backend() == 'nccl' else 'cpu')
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return int(t) or None
+
 class SaveCheckpoint(Callback):
     "Save model, tokenizer and training state to `path` every `every` optimizer steps, at the end of training, and when a signal stops the run."
     order = ExactResume.order + 1   # a due checkpoint is written as the next batch starts, with the random state it starts from
@@ -343,7 +351,7 @@ class SaveCheckpoint(Callback):
         if self.training and self.every and self.train_iter % self.every == 0 and not _accumulating(self.learn): self.due = True
     def before_batch(self):
         if not self.training: return
-        stop = stop_requested() if not _accumulating(self.learn) else None   # a signal: stop at the first step boundary
+        stop = _agreed(stop_requested()) if not _accumulating(self.learn) else None   # a signal: stop at the first step boundary
         if self.due or stop: self._save()
         if stop: raise Interrupted(stop, self.train_iter, self.path)
     def after_fit(self):
