@@ -27,12 +27,12 @@ from fastcore.foundation import L
 from .core import InputError, MissingFile, from_pretrained, command, check_args, at_least, above, one_of, set_seed, check_out, check_space
 from .data import cls_dataloaders, stdlib_classification, split_corpus
 from .pretrain import context_len
-from .learner import _unwrap
+from .learner import _unwrap, HFLearner
 from transformers import AutoTokenizer, AutoConfig
 
 # %% auto #0
-__all__ = ['TASKS', 'OFFLINE_MODELS', 'Task', 'register_task', 'get_task', 'resolve_model', 'finetune_learner', 'finetune',
-           'llmnb_finetune']
+__all__ = ['TASKS', 'OFFLINE_MODELS', 'Task', 'register_task', 'get_task', 'resolve_model', 'TaskLearner', 'finetune_learner',
+           'finetune', 'llmnb_finetune']
 
 # %% ../nbs/08_finetune.ipynb #4e4887dc
 @dataclass
@@ -95,6 +95,22 @@ def resolve_model(name:str|Path)->str:
             except ImportError: break
     return str(name)
 
+# %% ../nbs/08_finetune.ipynb #3becafc7
+class TaskLearner(HFLearner):
+    "The `Learner` of `finetune_learner`: llmnb's, predicting on texts and decoding through its task (`learn.task`)."
+    def predict_texts(self, items, # a list of texts, a DataFrame or a `Dataset`
+                      bs:int=64, text_col:str='text')->tuple[list, torch.Tensor]:
+        "Predictions (decoded by the task) and probabilities for many texts: `dls.test_dl` and fastai's `get_preds`."
+        p = self.get_preds(dl=self.dls.test_dl(items, bs=bs, text_col=text_col), act=lambda o: self.task.activation(o.float()))[0]
+        return self.task.decode(p, self.dls), p
+
+    def predict(self, item, rm_type_tfms=None, with_input=False):
+        "For a text: `(label, index, probabilities)`, as fastai's for a classifier; anything else goes to fastai's `Learner.predict`."
+        if not isinstance(item, str): return super().predict(item, rm_type_tfms, with_input)
+        with self.no_bar(): preds, p = self.predict_texts([item])
+        idx = p[0].argmax() if self.task.name == 'classification' else p[0] > 0.5 if self.task.name == 'multi_label' else p[0]
+        return preds[0], idx, p[0]
+
 # %% ../nbs/08_finetune.ipynb #c9778c4e
 def finetune_learner(model, # a model, a folder, or a HF model name (`resolve_model` finds packaged ones offline)
                      dls, # `cls_dataloaders` (classification tasks) or `lm_dataloaders` (causal_lm)
@@ -118,28 +134,10 @@ def finetune_learner(model, # a model, a folder, or a HF model name (`resolve_mo
                          f'load it with num_labels={n}, or pass its folder to add a new head')
     tok = getattr(dls, 'tok', None)
     if getattr(model.config, 'pad_token_id', None) is None and tok is not None: model.config.pad_token_id = tok.pad_token_id
-    learn = hf_learner(dls, model, t.loss(dls), t.metrics(dls), lr=lr, wd=wd, **kwargs)
+    learn = hf_learner(dls, model, t.loss(dls), t.metrics(dls), lr=lr, wd=wd, learner_cls=TaskLearner, **kwargs)
     learn.task = t
     if freeze: learn.freeze()
     return learn
-
-# %% ../nbs/08_finetune.ipynb #3becafc7
-@patch
-def predict_texts(self:Learner, items, # a list of texts, a DataFrame or a `Dataset`
-                  bs:int=64, text_col:str='text')->tuple[list, torch.Tensor]:
-    "Predictions (decoded by the task) and probabilities for many texts: `dls.test_dl` and fastai's `get_preds`."
-    p = self.get_preds(dl=self.dls.test_dl(items, bs=bs, text_col=text_col), act=lambda o: self.task.activation(o.float()))[0]
-    return self.task.decode(p, self.dls), p
-
-_fastai_predict = Learner.predict
-
-@patch
-def predict(self:Learner, item, rm_type_tfms=None, with_input=False):
-    "For a fine-tuning learner and a text: `(label, index, probabilities)`; otherwise fastai's `Learner.predict`."
-    if not hasattr(self, 'task') or not isinstance(item, str): return _fastai_predict(self, item, rm_type_tfms, with_input)
-    with self.no_bar(): preds, p = self.predict_texts([item])
-    idx = p[0].argmax() if self.task.name == 'classification' else p[0] > 0.5 if self.task.name == 'multi_label' else p[0]
-    return preds[0], idx, p[0]
 
 # %% ../nbs/08_finetune.ipynb #86f65252
 def _default_model()->str:

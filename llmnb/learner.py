@@ -40,7 +40,7 @@ import signal
 # %% auto #0
 __all__ = ['HFModel', 'transformer_splitter', 'TokenAccuracy', 'TokenPerplexity', 'Autocast', 'mixed_precision_cb', 'peak_flops',
            'flops_per_token', 'world_size', 'Throughput', 'GCFreeze', 'ExactResume', 'SaveCheckpoint', 'NaNGuard',
-           'PlainProgress', 'silence', 'AdamW2D', 'adamw', 'CrossEntropyLossFlat', 'BCEWithLogitsLossFlat',
+           'PlainProgress', 'silence', 'AdamW2D', 'adamw', 'HFLearner', 'CrossEntropyLossFlat', 'BCEWithLogitsLossFlat',
            'MSELossFlat', 'hf_learner', 'lm_learner']
 
 # %% ../nbs/06_learner.ipynb #f81bee58
@@ -168,14 +168,16 @@ def world_size()->int:
 class Throughput(Callback):
     "Tokens per second and MFU of each training phase, shown in the progress table and kept in the recorder."
     order, run_valid = Recorder.order + 1, True
-    def __init__(self, peak:float|None=None): store_attr()
+    def __init__(self, peak:float|None=None): store_attr(); self.history, self.new_fit = [], True
     def before_fit(self):
-        self.history = []
+        self.new_fit = True   # the history starts again with the fit's first training phase (`get_preds` fires `before_fit` too)
         if hasattr(self.learn, 'recorder') and 'tokens/s' not in self.recorder.metric_names:
             names = self.recorder.metric_names
             i = len(names) - 1 if names and names[-1] == 'time' else len(names)
             self.recorder.metric_names = L(list(names[:i]) + ['tokens/s', 'mfu'] + list(names[i:]))
-    def before_train(self): self.tokens, self.fpt, self.steps, self.t0 = 0, None, [], time.perf_counter()
+    def before_train(self):
+        if self.new_fit: self.history, self.new_fit = [], False
+        self.tokens, self.fpt, self.steps, self.t0 = 0, None, [], time.perf_counter()
     def after_batch(self):
         if not self.training: return
         x = self.xb[0]['input_ids'] if isinstance(self.xb[0], dict) else self.xb[0]
@@ -239,12 +241,6 @@ def _all_ranks(o)->list:
     out = [None] * dist.get_world_size()
     dist.all_gather_object(out, o)
     return out
-
-@patch
-def _do_fit(self:Learner):   # fastai's loop, starting at `from_epoch` (set by `ExactResume` when a run continues)
-    for epoch in range(getattr(self, 'from_epoch', 0), self.n_epoch):
-        self.epoch = epoch
-        self._with_events(self._do_epoch, 'epoch', CancelEpochException)
 
 class _DLView:
     "A view of a fastai `DataLoader` that changes which batches come out (`__iter__`); all else is the loader's."
@@ -467,15 +463,20 @@ def adamw(params, betas=(0.9, 0.99), eps=1e-8, fused:bool|None=None, **kwargs)->
 def _handles(cls:type, event_name:str)->bool: return any(event_name in vars(k) for k in cls.__mro__)
 _order = operator.attrgetter('order')
 
-@patch
-def _call_one(self:Learner, event_name):   # fastai's, calling only the callbacks that define `event_name`
-    if not hasattr(event, event_name): raise Exception(f'missing {event_name}')
-    for cb in sorted(self.cbs, key=_order):   # stable, as fastai's `L.sorted`
-        if event_name == 'after_fit' or event_name in vars(cb) or _handles(type(cb), event_name): cb(event_name)
+class HFLearner(Learner):
+    "fastai's `Learner`, with llmnb's loop: it starts at a resumed epoch, and calls a callback only for the events it defines."
+    def _do_fit(self):   # fastai's, starting at `from_epoch` (set by `ExactResume` when a run continues)
+        for epoch in range(getattr(self, 'from_epoch', 0), self.n_epoch):
+            self.epoch = epoch
+            self._with_events(self._do_epoch, 'epoch', CancelEpochException)
 
-@patch
-def __call__(self:Learner, event_name):   # fastai's, without building an `L` for every event
-    for e in ([event_name] if isinstance(event_name, str) else event_name): self._call_one(e)
+    def _call_one(self, event_name):   # fastai's, calling only the callbacks that define `event_name`
+        if not hasattr(event, event_name): raise Exception(f'missing {event_name}')
+        for cb in sorted(self.cbs, key=_order):   # stable, as fastai's `L.sorted`
+            if event_name == 'after_fit' or event_name in vars(cb) or _handles(type(cb), event_name): cb(event_name)
+
+    def __call__(self, event_name):   # fastai's, without building an `L` for every event
+        for e in ([event_name] if isinstance(event_name, str) else event_name): self._call_one(e)
 
 class _PlainTensors:
     "For fastai's flattened losses: the inputs stay plain `Tensor`s (fastai makes them `TensorBase`), and so does the loss."
@@ -505,6 +506,7 @@ def hf_learner(dls, # fastai `DataLoaders` whose batches are `(x, y)`, `x` a ten
                compile:bool=False, # `torch.compile` the forward pass
                cbs=None, # more callbacks
                throughput:bool=True, # add the tokens/s and MFU columns
+               learner_cls:type=None, # the `Learner` class (default `HFLearner`; `finetune_learner` passes its subclass)
                **kwargs)->Learner: # passed to `Learner`
     "A fastai `Learner` for a HF model: the bridge, the splitter, AdamW2D, clipping, accumulation, mixed precision, NaN guard, exact resume."
     cb = [ExactResume(), NaNGuard(), GCFreeze()] + ([GradientClip(clip)] if clip else []) + ([Throughput()] if throughput else [])
@@ -514,7 +516,7 @@ def hf_learner(dls, # fastai `DataLoaders` whose batches are `(x, y)`, `x` a ten
     if world_size() > 1 and not any(type(c).__name__ == 'Distributed' for c in L(cbs)):   # inside a launch: see `distributed`
         from llmnb.distributed import Distributed
         cb.append(Distributed())
-    learn = Learner(dls, HFModel(model, compile=compile), loss_func=loss_func, opt_func=partial(adamw, betas=betas, eps=eps),
+    learn = (learner_cls or HFLearner)(dls, HFModel(model, compile=compile), loss_func=loss_func, opt_func=partial(adamw, betas=betas, eps=eps),
                     lr=lr, wd=wd, splitter=transformer_splitter, wd_bn_bias=False, metrics=metrics, cbs=cb + L(cbs), **kwargs)
     if not _interactive() and hasattr(learn, 'progress'): learn.remove_cb(ProgressCallback).add_cb(PlainProgress())
     if rank_distrib(): silence(learn)   # one process reports

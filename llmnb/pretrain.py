@@ -63,17 +63,18 @@ def context_len(config)->int|None:
 @torch.no_grad()
 def sample(model, tok, prompt:str|None=None, n:int=1, max_new_tokens:int=200, temperature:float=0.8,
            top_k:int|None=None, top_p:float|None=0.95, seed:int|None=None)->list[str]:
-    "`n` continuations of `prompt` (default: start of a document) by a causal LM, sampled with HF `generate`."
+    "`n` continuations of `prompt` (default: start of a document) by a causal LM, sampled with HF `generate`; with `seed`, the draws leave PyTorch's global generator as they found it."
     model = _unwrap(model)
     was_training = model.training
     model.eval()
-    if seed is not None: torch.manual_seed(seed)
     dev = next(model.parameters()).device
     ids = tok(prompt, add_special_tokens=False, return_tensors='pt').input_ids if prompt else torch.tensor([[tok.eos_token_id]])
     ids = ids.to(dev).repeat(n, 1)
     room = (context_len(model.config) or ids.shape[1] + max_new_tokens) - ids.shape[1]
-    out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=min(max_new_tokens, room), do_sample=True,
-                         temperature=temperature, top_k=top_k, top_p=top_p, pad_token_id=tok.pad_token_id)
+    with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else [], enabled=seed is not None):   # a seeded sample is an observer
+        if seed is not None: torch.manual_seed(seed)
+        out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=min(max_new_tokens, room), do_sample=True,
+                             temperature=temperature, top_k=top_k, top_p=top_p, pad_token_id=tok.pad_token_id)
     model.train(was_training)
     return [(prompt or '') + tok.decode(o[ids.shape[1]:], skip_special_tokens=True) for o in out]
 
