@@ -15,7 +15,6 @@ from .learner import hf_learner, TokenAccuracy, TokenPerplexity, silence, SaveCh
 from .learner import CrossEntropyLossFlat, BCEWithLogitsLossFlat, MSELossFlat   # fastai's, on plain tensors
 from fastai.learner import Learner
 from fastai.metrics import rmse
-from fastcore.basics import patch
 from fastcore.script import call_parse
 import json, datasets
 from transformers.utils import logging as hf_logging
