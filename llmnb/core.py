@@ -16,7 +16,7 @@ import torch
 __all__ = ['MANIFEST', 'set_seed', 'get_device', 'get_dtype', 'llmnb_home', 'UserError', 'InputError', 'MissingFile',
            'CannotWrite', 'from_pretrained', 'at_least', 'above', 'within', 'one_of', 'flag', 'check_args',
            'atomic_path', 'owned_files', 'recover', 'atomic_update', 'is_run', 'check_space', 'check_out',
-           'Interrupted', 'stop_requested', 'set_role', 'arm_stop', 'command']
+           'Interrupted', 'stop_requested', 'set_role', 'arm_stop', 'run_args', 'saved_args', 'command']
 
 # %% ../nbs/00_core.ipynb #c657181a
 def set_seed(seed:int=42, # the seed for `random`, NumPy and PyTorch (CPU and every GPU)
@@ -246,6 +246,15 @@ def arm_stop(on:bool=True):
     _stop['armed'] = on
 
 # %% ../nbs/00_core.ipynb #34986fa1
+def run_args(a:dict)->dict:
+    "A run's arguments (a function's `locals()`) as JSON values, others as their `repr`: what `run.json` keeps."
+    return {k: v if isinstance(v, (str, int, float, bool, type(None))) else repr(v) for k, v in a.items() if k != 'kwargs'}
+
+def saved_args(out:str|Path)->dict:
+    "The arguments of the run checkpointed in `out` (its `run.json`), or `{}`."
+    f = Path(out)/'run.json'
+    return json.loads(f.read_text()) if f.is_file() else {}
+
 @contextlib.contextmanager
 def command(prog:str, # the command's name, as it starts its messages
             debug:bool=False): # show tracebacks of user errors too (also: LLMNB_DEBUG=1)

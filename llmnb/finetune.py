@@ -24,6 +24,7 @@ from .distributed import launch
 from fastai.torch_core import rank_distrib
 from fastcore.foundation import L
 from .core import InputError, MissingFile, from_pretrained, command, check_args, at_least, above, one_of, set_seed, check_out, check_space
+from .core import run_args, saved_args
 from .data import cls_dataloaders, stdlib_classification, split_corpus
 from .pretrain import context_len
 from .learner import _unwrap, HFLearner
@@ -180,7 +181,7 @@ def _results(names, row)->dict:
 def _finished(learn, out:Path, epochs:int, say)->dict|None:
     "After `load_checkpoint`: the results of the run in `out` if it has no epoch left to train, else None (and the run continues)."
     st = learn.exact_resume.pending
-    prev = json.loads((out/'run.json').read_text()) if (out/'run.json').is_file() else {}
+    prev = saved_args(out)
     if st['fit'] == 1 and st['pos'][0] >= epochs:   # the checkpoint at the end of `fine_tune`'s second (unfrozen) fit
         say(f'run already finished its {st["pos"][0]} unfrozen epochs at step {st["step"]}: nothing to do; to train on, raise --epochs, '
             'or fine-tune its folder (--model) into a new --out')
@@ -208,7 +209,7 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
              show:bool=True, **kwargs)->dict: # kwargs: passed to `finetune_learner` (mixed_precision, clip, cbs...)
     "Fine-tune a pretrained model on labelled texts; returns the validation metrics, the learner and the output folder."
     _check_finetune_args(locals())
-    run = {k: v if isinstance(v, (str, int, float, bool, type(None))) else repr(v) for k, v in locals().items() if k != 'kwargs'}
+    run = run_args(locals())
     model = model or _default_model()
     out = check_out(out, resume, overwrite, name='finetune')
     show = show and not rank_distrib()   # one process of a launch reports
@@ -227,7 +228,9 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
     _check_len(max_len, _unwrap(learn.model).config)
     check_space(out, 2 * 12 * sum(p.numel() for p in learn.model.parameters()))   # two checkpoints: weights + AdamW moments
     if not show: silence(learn)
-    if resume and (done := (learn.load_checkpoint(out), _finished(learn, out, epochs, say))[1]) is not None: return dict(done, out=str(out), learn=learn)
+    if resume:
+        learn.load_checkpoint(out)
+        if (done := _finished(learn, out, epochs, say)) is not None: return dict(done, out=str(out), learn=learn)
     learn.fine_tune(epochs, base_lr=lr, freeze_epochs=freeze_epochs)
     res = _results(learn.recorder.metric_names[1:], learn.recorder.values[-1])
     say(f'saved to {out}  (load it with AutoModelForSequenceClassification or pipeline("text-classification"))')

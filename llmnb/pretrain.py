@@ -14,6 +14,7 @@ import datasets
 from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 from transformers.utils import logging as hf_logging
 from .core import set_seed, check_out, check_space, check_args, at_least, above, within, one_of, command, from_pretrained, InputError
+from .core import run_args, saved_args
 from .tokenizers import train_tokenizer
 from .data import load_corpus, split_corpus, lm_dataloaders, mask_tokens
 from .gpt import GPT, GPTConfig
@@ -110,7 +111,7 @@ def _resume(learn, out:Path, step_budget:bool, max_iters:int, epochs:int|None, e
     "Load the checkpoint in `out` to continue from it; the run's results instead if it has nothing left to do."
     learn.load_checkpoint(out)
     st = learn.exact_resume.pending
-    done, prev = st['step'], json.loads((out/'run.json').read_text()) if (out/'run.json').is_file() else {}
+    done, prev = st['step'], saved_args(out)
     if step_budget:
         if done >= max_iters:
             say(f'run already at step {done} of {max_iters}: nothing to do; raise --max-iters to train on')
@@ -177,7 +178,7 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
              **kwargs)->dict: # passed to `load_corpus`
     "Pretrain a GPT (or BERT) from scratch with a fastai `Learner`; returns the results, the learner and the output folder."
     _check_pretrain_args(locals())
-    run = {k: v if isinstance(v, (str, int, float, bool, type(None))) else repr(v) for k, v in locals().items() if k != 'kwargs'}
+    run = run_args(locals())
     out = check_out(out, resume, overwrite, name=arch)
     show = show and not rank_distrib()   # one process of a launch reports
     say = print if show else (lambda *a, **k: None)
