@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Where a CPU training step of nanoGPT's character model goes, without fastai: the numbers behind the mixed-precision
-and GELU choices (`learner`, `attention`, `pretrain` notebooks).
+and GELU choices (`speed`, `attention`, `pretrain` notebooks).
 
 Prints, one JSON line each:
 - `matmul`: GFLOP/s of the model's matrix shapes (768 × 128 × 384 ...) in fp32 and bf16;

@@ -52,7 +52,7 @@ def main():
     datasets.disable_progress_bars(); hf_logging.set_verbosity_error(); hf_logging.disable_progress_bar()
     from transformers import AutoTokenizer
     from llmnb.core import set_seed
-    from llmnb.data import cls_dataloaders, load_labelled
+    from llmnb.labelled import cls_dataloaders, load_labelled
     from llmnb.finetune import finetune_learner, resolve_model
     from llmnb.learner import silence
     name = resolve_model('sentence-transformers/all-MiniLM-L6-v2')

@@ -17,14 +17,14 @@ import argparse, json, os, sys, tempfile, time
 from pathlib import Path
 import torch
 from fastai.callback.core import Callback, CancelValidException
-from llmnb.learner import Throughput
+from llmnb.speed import Throughput
 
 T0 = time.perf_counter()
 
 def data(vocab, T, bs, n_batches, seed=0):
     from datasets import Dataset
     from fastai.data.core import DataLoaders
-    from llmnb.data import LMDataLoader
+    from llmnb.lm_data import LMDataLoader
     g = torch.Generator().manual_seed(seed)
     ds = lambda n: Dataset.from_dict({'input_ids': torch.randint(vocab, (n, T + 1), generator=g).tolist()})
     return DataLoaders(LMDataLoader(ds(bs * n_batches), bs=bs, shuffle=True, drop_last=True), LMDataLoader(ds(bs), bs=bs))
@@ -69,12 +69,13 @@ def ddp_train(out):
     from fastai.torch_core import rank_distrib
     from llmnb.core import set_seed
     from llmnb.gpt import GPT, GPTConfig
-    from llmnb.learner import lm_learner, _unwrap
+    from llmnb.learner import lm_learner
+    from llmnb.bridge import unwrap
     set_seed(0)
     m = GPT(GPTConfig(vocab_size=50304, n_layer=4, n_head=4, n_embd=256, block_size=256, dropout=0.0))
     learn = lm_learner(data(50304, 256, 16, 20), m, lr=6e-4, mixed_precision='bf16')
     learn.fit(1)
-    torch.save(_unwrap(learn.model).state_dict(), Path(out)/f'rank{rank_distrib()}.pt')
+    torch.save(unwrap(learn.model).state_dict(), Path(out)/f'rank{rank_distrib()}.pt')
     return dict(valid_loss=float(learn.recorder.values[-1][1]), tokens_per_s=learn.throughput.history[-1]['tokens_per_s'])
 
 def main():

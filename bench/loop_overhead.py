@@ -32,7 +32,7 @@ def main():
     from transformers.utils import logging as hf_logging
     from llmnb.core import set_seed
     from llmnb.tokenizers import train_tokenizer
-    from llmnb.data import lm_dataloaders, pack
+    from llmnb.lm_data import lm_dataloaders, pack
     from llmnb.learner import lm_learner, silence
     from llmnb.pretrain import StepSchedule
     datasets.disable_progress_bars(); hf_logging.set_verbosity_error()

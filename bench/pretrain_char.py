@@ -108,7 +108,7 @@ def _process(who, a, baton, q):
 def run_llmnb(a, sp, tok, cfg, bs, T, iters, baton=None):
     "Train with llmnb's fastai Learner (nanoGPT-style random batches, one evaluation at the end): step times and losses."
     from llmnb.core import set_seed
-    from llmnb.data import lm_dataloaders, random_windows
+    from llmnb.lm_data import lm_dataloaders, random_windows
     from llmnb.gpt import GPT, GPTConfig
     from llmnb.learner import lm_learner
     from llmnb.pretrain import StepSchedule
@@ -145,7 +145,7 @@ def run_trainer(a, sp, tok, cfg, bs, T, iters, baton=None):
     "Train the same model class and config on the same blocks with HF `Trainer`: step times and validation loss."
     from transformers import Trainer, TrainingArguments
     from llmnb.core import set_seed
-    from llmnb.data import pack
+    from llmnb.lm_data import pack
     from llmnb.gpt import GPT, GPTConfig
     times = StepTimes(baton)
     train = pack(sp['train'], tok, T, shift=1)
@@ -201,7 +201,7 @@ def run_nanogpt(a, sp, tok, cfg, bs, T, iters, baton=None):
 @torch.no_grad()
 def valid_loss(model, sp, tok, T)->float:
     "Mean cross-entropy over all 64 targets of every validation block of 65 ids, as llmnb's learner computes its `valid_loss`."
-    from llmnb.data import pack
+    from llmnb.lm_data import pack
     model.eval()
     v = torch.tensor(pack(sp['valid'], tok, T, shift=1)['input_ids']).long().to(next(model.parameters()).device)
     losses = [torch.nn.functional.cross_entropy(model(input_ids=b[:, :-1]).logits.flatten(0, 1), b[:, 1:].flatten(), reduction='sum')
@@ -212,7 +212,7 @@ def lr_find(a):
     "fastai's learning-rate finder on llmnb's learner for this recipe: its four suggestions."
     from fastai.callback.schedule import valley, slide, minimum, steep
     from llmnb.core import set_seed
-    from llmnb.data import lm_dataloaders
+    from llmnb.lm_data import lm_dataloaders
     from llmnb.gpt import GPT, GPTConfig
     from llmnb.learner import lm_learner, silence
     sp, tok, cfg = prepare(a)

@@ -11,12 +11,14 @@ from datetime import datetime
 from pathlib import Path
 import numpy as np
 import torch
+import torch.distributed as dist
 
 # %% auto #0
 __all__ = ['MANIFEST', 'set_seed', 'get_device', 'get_dtype', 'llmnb_home', 'UserError', 'InputError', 'MissingFile',
            'CannotWrite', 'from_pretrained', 'at_least', 'above', 'within', 'one_of', 'flag', 'check_args',
            'atomic_path', 'owned_files', 'recover', 'atomic_update', 'is_run', 'check_space', 'check_out',
-           'Interrupted', 'stop_requested', 'set_role', 'arm_stop', 'run_args', 'saved_args', 'command']
+           'Interrupted', 'stop_requested', 'set_role', 'arm_stop', 'run_args', 'saved_args', 'command', 'world_size',
+           'all_ranks']
 
 # %% ../nbs/00_core.ipynb #c657181a
 def set_seed(seed:int=42, # the seed for `random`, NumPy and PyTorch (CPU and every GPU)
@@ -275,3 +277,15 @@ def command(prog:str, # the command's name, as it starts its messages
     finally:
         for s, h in old.items(): signal.signal(s, h)
         _stop.update(armed=False, signum=None)
+
+# %% ../nbs/00_core.ipynb #0165fbf0
+def world_size()->int:
+    "Processes training together: the launch's `WORLD_SIZE` (1 outside a multi-process launch)."
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else int(os.environ.get('WORLD_SIZE', 1))
+
+def all_ranks(o)->list:
+    "`[o]` in a single process; the `o` of every rank, in rank order, in a distributed run."
+    if not (dist.is_available() and dist.is_initialized()): return [o]
+    out = [None] * dist.get_world_size()
+    dist.all_gather_object(out, o)
+    return out

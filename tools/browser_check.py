@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 
 CELLS = [
-    "import llmnb\nfrom llmnb.core import set_seed\nfrom llmnb.tokenizers import train_tokenizer\nfrom llmnb.data import load_corpus, lm_dataloaders\n"
+    "import llmnb\nfrom llmnb.core import set_seed\nfrom llmnb.tokenizers import train_tokenizer\nfrom llmnb.corpus import load_corpus\nfrom llmnb.lm_data import lm_dataloaders\n"
     "from llmnb.gpt import GPT, GPTConfig\nfrom llmnb.learner import lm_learner\n"
     "from llmnb.widgets import AttentionViewer, SamplingPlayground, TrainingDashboard\n"
     "set_seed(0)\ntok = train_tokenizer(load_corpus().select(range(200))['text'], 'bpe', vocab_size=400)\n"

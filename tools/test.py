@@ -8,7 +8,7 @@ rendering of nbs/index.ipynb (`tools/readme.py --check`).
 
     python tools/test.py                  # the default suite (fast, CPU, offline)
     python tools/test.py --flags slow     # also the slow cells
-    python tools/test.py nbs/04_gpt.ipynb # one notebook (the repository checks still run)
+    python tools/test.py nbs/07_gpt.ipynb # one notebook (the repository checks still run)
 """
 import argparse, os, re, subprocess, sys, time
 from pathlib import Path
