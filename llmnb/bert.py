@@ -51,6 +51,7 @@ class BERTPreTrainedModel(PreTrainedModel):
     base_model_prefix = 'bert'
     _no_split_modules = ['Block']
 
+# %% ../nbs/08_bert.ipynb #c742fda1
 class BERTModel(BERTPreTrainedModel):
     "The BERT body: token + position + segment embeddings, `n_layer` bidirectional blocks, optional pooler."
     def __init__(self, config:BERTConfig, add_pooling_layer:bool=True):

@@ -6,6 +6,7 @@ Docs: https://llmnb.github.io/llmnb/checkpoint.html.md"""
 
 # %% ../nbs/13_checkpoint.ipynb #aff1764e
 from __future__ import annotations
+import csv, importlib, importlib.metadata, inspect, io, re
 import json, random, itertools
 import numpy as np
 import safetensors.torch
@@ -24,12 +25,12 @@ from transformers.utils import logging as hf_logging
 from fastai.callback.training import GradientAccumulation
 from fastcore.basics import store_attr, patch
 from fastcore.foundation import L
-from .core import atomic_update, recover, InputError, MissingFile, Interrupted, stop_requested, arm_stop, all_ranks, _on_signal
+from .core import atomic_update, recover, owned_files, InputError, MissingFile, Interrupted, stop_requested, arm_stop, all_ranks, _on_signal
 from .bridge import unwrap, DLView
 import signal
 
 # %% auto #0
-__all__ = ['ExactResume', 'SaveCheckpoint', 'NaNGuard']
+__all__ = ['ExactResume', 'history_csv', 'model_card', 'SaveCheckpoint', 'NaNGuard']
 
 # %% ../nbs/13_checkpoint.ipynb #1c888603
 def _plain(o):
@@ -38,6 +39,7 @@ def _plain(o):
     if isinstance(o, (list, tuple, L)): return [_plain(v) for v in o]
     if isinstance(o, torch.Tensor) and type(o) is not torch.Tensor: return o.as_subclass(torch.Tensor)   # fastai's TensorBase
     if isinstance(o, (np.generic, np.ndarray)): return o.tolist()   # e.g. learning rates from `slice` (NumPy floats)
+    if isinstance(o, float): return float(o)   # float subclasses (`speed.Percent`) as floats
     return o
 
 def _rng_state()->dict:
@@ -115,10 +117,85 @@ class ExactResume(Callback):
                     data_seed=self.data_seed, rng=all_ranks(_rng_state()), recorder=rec,
                     scaler=scaler.state_dict() if scaler is not None and scaler.is_enabled() else None)
 
+# %% ../nbs/13_checkpoint.ipynb #a0590849
+def history_csv(recorder)->str:
+    "The recorder's table as CSV, a row per epoch (per evaluation of a step budget): fastai `CSVLogger`'s columns without the time, then the step."
+    names = [n for n in recorder.metric_names if n != 'time']   # epoch, train_loss, valid_loss, metrics...
+    rows = [names + ['step']]
+    for i, (vals, step) in enumerate(zip(recorder.values, recorder.iters)):
+        vals = [round(v, 6) if isinstance(v, float) else v for v in _plain(list(vals))]
+        rows.append([i, *vals, step])
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator='\n').writerows([['' if v is None else v for v in r] for r in rows])
+    return buf.getvalue()
+
+# %% ../nbs/13_checkpoint.ipynb #ce1241dd
+_PIPELINES = {'ForCausalLM': 'text-generation', 'ForMaskedLM': 'fill-mask', 'ForSequenceClassification': 'text-classification'}
+_PACKAGES = ('llmnb', 'transformers', 'torch', 'fastai', 'datasets', 'accelerate')
+
+def _version(pkg:str)->str:
+    try: return importlib.metadata.version(pkg)
+    except importlib.metadata.PackageNotFoundError: return 'not installed'
+
+def _hub_id(s)->bool:
+    "Is `s` the name of a Hub repository (`org/name`), rather than a local folder?"
+    return isinstance(s, str) and re.fullmatch(r'[\w.-]+/[\w.-]+', s) is not None and not Path(s).exists()
+
+def _call(rc:dict)->str|None:
+    "The Python call that reruns the recipe of `rc` (its `_recipe`), giving the arguments that differ from the defaults."
+    if not rc.get('_recipe'): return None
+    mod, fn = rc['_recipe'].rsplit('.', 1)
+    try: sig = inspect.signature(getattr(importlib.import_module(mod), fn))
+    except (ImportError, AttributeError): return None
+    args = [f'{k}={v!r}' for k, v in rc.items() if k in sig.parameters and k not in ('resume', 'show')
+            and (sig.parameters[k].default is inspect.Parameter.empty or sig.parameters[k].default != v)]
+    return f'from {mod} import {fn}\n{fn}({", ".join(args)})'
+
+# %% ../nbs/13_checkpoint.ipynb #73c5d9c2
+def model_card(learn, # the `Learner` of the run
+               run_config:dict|None=None, # the run's arguments (`core.run_args`), as `run.json` keeps them
+               name:str='model' # the title: the run folder's name
+              )->str:
+    "A Hugging Face model card (`README.md`) for the model `learn` trains: what it is, its data, results, hyper-parameters, and how to train it again."
+    rc, m = dict(run_config or {}), unwrap(learn.model)
+    arch = type(m).__name__
+    pipe = next((v for k, v in _PIPELINES.items() if arch.endswith(k)), None)
+    base, data = rc.get('model'), rc.get('train', rc.get('corpus'))
+    meta = ['library_name: transformers', *([f'pipeline_tag: {pipe}'] if pipe else []), 'tags:', '- llmnb', '- fastai',
+            *([f'base_model: {base}'] if _hub_id(base) else [])]
+    lines = ['---', *meta, '---', '', f'# {name}', '',
+             f'A `{arch}` ({m.num_parameters() / 1e6:.2f} M parameters) trained with [llmnb](https://github.com/llmnb/llmnb) '
+             + (f'from `{base}`.' if base else 'from random weights.'), '',
+             f'- **task**: {rc.get("task") or pipe or "see the hyper-parameters"}',
+             f'- **data**: {"`" + str(data) + "`" if data is not None else "the embedded Python documentation (`llmnb.corpus.pydocs`)"}',
+             f'- **steps**: {learn.train_iter} (this card is rewritten with every checkpoint)', '']
+    r = getattr(learn, 'recorder', None)
+    if r is not None and getattr(r, 'values', None):
+        names, last = [n for n in r.metric_names[1:] if n != 'time'], _plain(list(r.values[-1]))
+        lines += ['## Results', '', '| metric | value |', '|---|---|',
+                  *[f'| {n} | {round(v, 4) if isinstance(v, float) else v} |' for n, v in zip(names, last)],
+                  '', 'Every evaluation is in `history.csv`.', '']
+    hp = {k: v for k, v in rc.items() if not k.startswith('_')}
+    if hp: lines += ['## Hyper-parameters', '', '| argument | value |', '|---|---|', *[f'| {k} | `{v!r}` |' for k, v in hp.items()], '']
+    cmd, call = rc.get('_command'), _call(rc)
+    if cmd or call:
+        lines += ['## Train it again', '']
+        if cmd: lines += ['```sh', ' '.join(a for a in cmd.split(' ') if a != '--resume'), '```', '']
+        if call: lines += ['```python', call, '```', '']
+    lines += ['## Framework versions', '', *[f'- {p} {_version(p)}' for p in _PACKAGES], '']
+    return '\n'.join(lines)
+
 # %% ../nbs/13_checkpoint.ipynb #54338766
+def _card_is_ours(path:Path)->bool:
+    "A model card may be written unless the folder holds a README.md that llmnb did not write (the user's)."
+    f = path/'README.md'
+    if not f.exists() or 'README.md' in owned_files(path): return True
+    warnings.warn(f'{f} is not llmnb\'s: the model card is not written there', stacklevel=3)
+    return False
+
 @patch
-def save_pretrained(self:Learner, path, tok=None, training_state:bool=False, run_config:dict|None=None):
-    "Save the model (and tokenizer, and optionally the training state) as a HF folder at `path`, atomically, touching no other file; only rank 0 writes."
+def save_pretrained(self:Learner, path, tok=None, training_state:bool=False, run_config:dict|None=None, card:bool=False):
+    "Save the model (and tokenizer, training state, run arguments, model card and history) as a HF folder at `path`, atomically, touching no other file; only rank 0 writes."
     tok = tok if tok is not None else getattr(self.dls, 'tok', None)
     sd = self.distributed.state_dict() if hasattr(self, 'distributed') else None   # FSDP: the full weights, gathered
     st = self.exact_resume.state() if training_state and sd is None and self.opt is not None and hasattr(self, 'exact_resume') else None
@@ -131,6 +208,8 @@ def save_pretrained(self:Learner, path, tok=None, training_state:bool=False, run
             if tok is not None: tok.save_pretrained(tmp)
             if st is not None: torch.save(st, tmp/'training_state.pt')
             if run_config is not None: (tmp/'run.json').write_text(json.dumps(run_config, indent=1))   # the run's arguments
+            if card and hasattr(self, 'recorder'): (tmp/'history.csv').write_text(history_csv(self.recorder))
+            if card and _card_is_ours(Path(path)): (tmp/'README.md').write_text(model_card(self, run_config, Path(path).resolve().name))
     finally:
         if bar: hf_logging.enable_progress_bar()
     return Path(path)
@@ -146,7 +225,7 @@ def _agreed(sig:int|None)->int|None:
     return int(t) or None
 
 class SaveCheckpoint(Callback):
-    "Save model, tokenizer and training state to `path` every `every` optimizer steps, at the end of training, and when a signal stops the run."
+    "Save model, tokenizer, training state, model card and history to `path` every `every` optimizer steps, at the end of training, and when a signal stops the run."
     order = ExactResume.order + 1   # a due checkpoint is written as the next batch starts, with the random state it starts from
     def __init__(self, path, every:int|None=None, tok=None, run_config:dict|None=None): store_attr(); self.due = False
     def before_fit(self): arm_stop(True)   # under `command`, SIGINT/SIGTERM now ask for a checkpoint and a stop
@@ -163,8 +242,20 @@ class SaveCheckpoint(Callback):
         if stop_requested(): raise Interrupted(stop_requested(), self.train_iter, self.path)
     def _save(self):
         self.due = False
-        self.learn.save_pretrained(self.path, self.tok, training_state=True, run_config=self.run_config)
+        self.learn.save_pretrained(self.path, self.tok, training_state=True, run_config=self.run_config, card=True)
         self.learn.last_checkpoint = (Path(self.path), self.train_iter)
+
+# %% ../nbs/13_checkpoint.ipynb #296b28e8
+class NaNGuard(Callback):
+    "Stop at the first non-finite loss, before its step, naming the last good checkpoint."
+    order = -5
+    def after_loss(self):
+        if self.training and not torch.isfinite(self.loss).all():
+            ck = getattr(self.learn, 'last_checkpoint', None)
+            where = f'the last good checkpoint is {ck[0]} (step {ck[1]})' if ck else 'no checkpoint was saved before it'
+            raise FloatingPointError(f'the training loss is {self.loss.item()} at step {self.train_iter}: training stopped '
+                                     f'before this step could change the weights; {where}. Lower the learning rate, '
+                                     'raise warmup or clip gradients harder.')
 
 # %% ../nbs/13_checkpoint.ipynb #74cef96f
 def _load_weights(model:nn.Module, path:Path):
@@ -195,15 +286,3 @@ f'{f} was written by an older llmnb without the data position: it cannot be resu
     self.exact_resume.pending = st
     if self.opt is None: self.create_opt()
     return self
-
-# %% ../nbs/13_checkpoint.ipynb #296b28e8
-class NaNGuard(Callback):
-    "Stop at the first non-finite loss, before its step, naming the last good checkpoint."
-    order = -5
-    def after_loss(self):
-        if self.training and not torch.isfinite(self.loss).all():
-            ck = getattr(self.learn, 'last_checkpoint', None)
-            where = f'the last good checkpoint is {ck[0]} (step {ck[1]})' if ck else 'no checkpoint was saved before it'
-            raise FloatingPointError(f'the training loss is {self.loss.item()} at step {self.train_iter}: training stopped '
-                                     f'before this step could change the weights; {where}. Lower the learning rate, '
-                                     'raise warmup or clip gradients harder.')

@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #998a34b5
 from __future__ import annotations
-import os, random, shutil, tempfile, contextlib, json, signal, sys, threading
+import os, random, shlex, shutil, tempfile, contextlib, json, signal, sys, threading
 from datetime import datetime
 from pathlib import Path
 import numpy as np
@@ -248,9 +248,14 @@ def arm_stop(on:bool=True):
     _stop['armed'] = on
 
 # %% ../nbs/00_core.ipynb #34986fa1
-def run_args(a:dict)->dict:
-    "A run's arguments (a function's `locals()`) as JSON values, others as their `repr`: what `run.json` keeps."
-    return {k: v if isinstance(v, (str, int, float, bool, type(None))) else repr(v) for k, v in a.items() if k != 'kwargs'}
+def run_args(a:dict, # a recipe's arguments: its `locals()` as it starts
+             recipe:str|None=None # the recipe, as `module.function` (e.g. 'llmnb.pretrain.pretrain')
+            )->dict:
+    "A run's arguments as JSON values (others as their `repr`), its recipe and the command line that started it: what `run.json` keeps."
+    r = {k: v if isinstance(v, (str, int, float, bool, type(None))) else repr(v) for k, v in a.items() if k != 'kwargs'}
+    if recipe: r['_recipe'] = recipe
+    if os.environ.get('LLMNB_COMMAND'): r['_command'] = os.environ['LLMNB_COMMAND']   # set by `command`, seen by launched processes too
+    return r
 
 def saved_args(out:str|Path)->dict:
     "The arguments of the run checkpointed in `out` (its `run.json`), or `{}`."
@@ -264,6 +269,8 @@ def command(prog:str, # the command's name, as it starts its messages
     debug = debug or os.environ.get('LLMNB_DEBUG', '0') not in ('', '0')
     main = threading.current_thread() is threading.main_thread()   # only the main thread may set signal handlers
     old = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)} if main else {}
+    env = os.environ.get('LLMNB_COMMAND')
+    os.environ['LLMNB_COMMAND'] = shlex.join([prog, *sys.argv[1:]])   # what a run's model card gives as the way to train it again
     try: yield
     except UserError as e:
         if debug: raise
@@ -275,6 +282,8 @@ def command(prog:str, # the command's name, as it starts its messages
         print(f'{prog}: {e}', file=sys.stderr, flush=True)
         sys.exit(128 + e.signum)
     finally:
+        if env is None: os.environ.pop('LLMNB_COMMAND', None)
+        else: os.environ['LLMNB_COMMAND'] = env
         for s, h in old.items(): signal.signal(s, h)
         _stop.update(armed=False, signum=None)
 

@@ -104,6 +104,7 @@ def _is_blank(f)->bool:
             if chunk.strip(): return False
     return True
 
+# %% ../nbs/04_corpus.ipynb #23e38f56
 def _load_files(path:Path, cols:dict, sample_by:str, encoding:str)->Dataset:
     "Load a file or a folder of text/json/csv files with `datasets.load_dataset`, keeping columns `cols`."
     files = [path] if path.is_file() else sorted(p for p in path.rglob('*') if p.is_file() and p.suffix.lower() in _KINDS)
@@ -136,6 +137,7 @@ def _load_files(path:Path, cols:dict, sample_by:str, encoding:str)->Dataset:
         parts.append(_pick(ds, cols, str(fs[0])))
     return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
 
+# %% ../nbs/04_corpus.ipynb #7825da51
 def _pick(ds:Dataset, cols:dict, what:str)->Dataset:
     "Keep the columns `cols` of `ds` (source name → new name); a clear error for a missing one."
     for c in cols:
@@ -150,7 +152,6 @@ def _check_text(ds:Dataset, what:str, col:str='text', orig:str|None=None)->Datas
     if getattr(ds.features[col], 'dtype', None) not in ('string', 'large_string'):
         raise InputError(f'column {orig or col!r} of {what} holds {ds.features[col]}, not text: pick a text column')
     return ds
-
 
 # %% ../nbs/04_corpus.ipynb #b96571f8
 def _hub(source:str, name, split:str, **kwargs)->Dataset:
@@ -188,6 +189,7 @@ def _read(source, cols:dict, split:str='train', name=None, sample_by:str='paragr
         raise MissingFile(f'no such file or folder: {source}')
     return _pick(_hub(str(source), name, split, **kwargs), cols, f'hub dataset {source!r}')
 
+# %% ../nbs/04_corpus.ipynb #c6bbd734
 def load_corpus(source=None, # None/'pydocs', a file, a folder, a list of strings, a DataFrame, a `Dataset`, or a hub dataset name
                 column:str='text', # the text column (json, csv, tsv, DataFrame, datasets)
                 split:str='train', # the split of a hub dataset or a `DatasetDict`
@@ -199,7 +201,6 @@ def load_corpus(source=None, # None/'pydocs', a file, a folder, a list of string
     what = 'pydocs' if source is None else repr(source) if isinstance(source, (str, Path)) else type(source).__name__
     ds = _read(source, {column: 'text'}, split, name, sample_by, encoding, **kwargs)
     return _clean(_check_text(ds, what if isinstance(source, (str, Path)) else 'the dataset', orig=column), what)
-
 
 # %% ../nbs/04_corpus.ipynb #2c3c430b
 def split_corpus(ds:Dataset, # a corpus with a `text` column

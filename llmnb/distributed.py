@@ -79,6 +79,7 @@ def fsdp_plugin(model)->FullyShardedDataParallelPlugin:
                                           transformer_cls_names_to_wrap=names or None, reshard_after_forward=True,
                                           state_dict_type='FULL_STATE_DICT')
 
+# %% ../nbs/14_distributed.ipynb #42f59407
 class Distributed(Callback):
     "Train in every process of a launch: DDP (or FSDP) through `accelerate`, a share of every batch each, metrics summed, rank 0 writing."
     order = TrainEvalCallback.order - 1   # picks the device before fastai moves the model there
@@ -154,6 +155,7 @@ class _Quiet(logging.Filter):
     def __init__(self, f:Path): super().__init__(); self.f = f
     def filter(self, record): return not self.f.exists()
 
+# %% ../nbs/14_distributed.ipynb #fb0c1385
 def launch(fn, *args, num_processes:int=2, **kwargs):
     "Run `fn(*args, **kwargs)` in `num_processes` processes (GPUs, or CPU processes) with accelerate's `notebook_launcher`; rank 0's result."
     if num_processes < 1: raise InputError(f'num_processes must be at least 1, got {num_processes}')

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 import torch
-from .learner import hf_learner, silence
+from .learner import hf_learner, silence, report_cbs
 from .metrics import TokenAccuracy, TokenPerplexity
 from .checkpoint import SaveCheckpoint
 from .bridge import CrossEntropyLossFlat, BCEWithLogitsLossFlat, MSELossFlat   # fastai's, on plain tensors
@@ -70,6 +70,7 @@ def _labels_kw(dls, problem_type:str)->dict:
     if names is not None: kw.update(id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)})
     return kw
 
+# %% ../nbs/17_finetune.ipynb #3f7380ab
 _is_cls = lambda m: 'SequenceClassification' in type(m).__name__
 
 register_task(Task('classification', AutoModelForSequenceClassification, accepts=_is_cls,
@@ -169,7 +170,8 @@ def _check_finetune_args(a:dict):
     "Every argument of `finetune` (its `locals()`) within its range, before any work."
     check_args({**a, **a.get('kwargs', {})}, task=one_of('classification', 'multi_label', 'regression'), epochs=at_least(1), freeze_epochs=at_least(0),
                lr=above(0), bs=at_least(1), max_len=at_least(2), save_every=at_least(1),
-               mixed_precision=one_of('bf16', 'fp16', 'no', 'fp32'), label_sep=(bool, 'must not be empty'))
+               mixed_precision=one_of('bf16', 'fp16', 'no', 'fp32'), label_sep=(bool, 'must not be empty'),
+               report_to=one_of('tensorboard', 'none'))
 
 def _check_len(max_len:int, config):
     "An error if `max_len` tokens do not fit in the model's context."
@@ -209,10 +211,11 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
              resume:bool=False, # continue the run checkpointed in `out` exactly where it stopped
              label_sep:str=';', # multi_label: what joins several labels in one csv/tsv cell
              encoding:str='utf-8', # the encoding of the data files
+             report_to:str|None=None, # 'tensorboard': event files in `out`/runs (needs the tensorboard package)
              show:bool=True, **kwargs)->dict: # kwargs: passed to `finetune_learner` (mixed_precision, clip, cbs...)
     "Fine-tune a pretrained model on labelled texts; returns the validation metrics, the learner and the output folder."
     _check_finetune_args(locals())
-    run = run_args(locals())
+    run = run_args(locals(), 'llmnb.finetune.finetune')
     model = model or _default_model()
     out = check_out(out, resume, overwrite, name='finetune')
     show = show and not rank_distrib()   # one process of a launch reports
@@ -226,7 +229,7 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     dls = cls_dataloaders(train, tok, valid, text_col, label_col, bs, max_len, multi_label=task == 'multi_label',
                           regression=task == 'regression', seed=seed, label_sep=label_sep, encoding=encoding)
-    cbs = L(kwargs.pop('cbs', None)) + [SaveCheckpoint(out, every=save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
+    cbs = L(kwargs.pop('cbs', None)) + report_cbs(report_to, out/'runs') + [SaveCheckpoint(out, every=save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
     learn = finetune_learner(model, dls, task, lr=lr, cbs=cbs, **kwargs)
     _check_len(max_len, unwrap(learn.model).config)
     check_space(out, 2 * 12 * sum(p.numel() for p in learn.model.parameters()))   # two checkpoints: weights + AdamW moments
@@ -260,6 +263,7 @@ def llmnb_finetune(
     mixed_precision:str=None, # 'bf16', or 'fp16' (CUDA)
     label_sep:str=';', # multi_label: what joins several labels in one csv/tsv cell: ';', '|', or ',' inside quotes
     encoding:str='utf-8', # the encoding of the data files (e.g. latin-1)
+    report_to:str=None, # 'tensorboard': event files in <out>/runs (needs the tensorboard package)
     debug:bool=False, # show the traceback of user errors too (also: LLMNB_DEBUG=1)
 ):
     "Fine-tune a pretrained Transformer on labelled texts with fastai; prints the validation metrics as a final JSON line."
@@ -268,5 +272,6 @@ def llmnb_finetune(
         _check_finetune_args(locals())   # here too, before processes are launched
         datasets.disable_progress_bars(); hf_logging.disable_progress_bar()
         r = launch(_summary, model, train, valid, text_col, label_col, task, epochs, freeze_epochs, lr, bs, max_len, seed, out,
-                   overwrite, save_every, resume, label_sep, encoding, mixed_precision=mixed_precision, num_processes=num_processes)
+                   overwrite, save_every, resume, label_sep, encoding, mixed_precision=mixed_precision, report_to=report_to,
+                   num_processes=num_processes)
         print(json.dumps(r))

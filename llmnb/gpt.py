@@ -68,6 +68,7 @@ def _positions(attention_mask, past:int, t:int, device):
         return (attention_mask.long().cumsum(-1) - 1).clamp(min=0)[:, -t:]
     return torch.arange(past, past + t, device=device)[None]
 
+# %% ../nbs/07_gpt.ipynb #c06d40fa
 class GPTModel(GPTPreTrainedModel):
     "The GPT body: embeddings, `n_layer` causal blocks, final LayerNorm; returns hidden states."
     def __init__(self, config:GPTConfig):

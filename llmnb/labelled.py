@@ -55,6 +55,7 @@ def load_labelled(source, # a DataFrame, a csv/tsv/jsonl file, a `Dataset`/`Data
                                                              'and a regression needs numbers: fix the cell or pick another --task') from None
     return _split_labels(ds, label_sep, what, label_col) if multi_label else ds
 
+# %% ../nbs/06_labelled.ipynb #3b4ce12c
 def _split_labels(ds:Dataset, sep:str, what:str, col:str)->Dataset:
     "Multi-label cells as lists: a string is split at `sep` (`'pos;good'` → `['pos', 'good']`), a list stays as it is."
     strs = [l for l in ds['label'] if isinstance(l, str)]
@@ -116,6 +117,7 @@ def _encode(b:dict, tok:PreTrainedTokenizerBase, max_len:int)->dict:
     e = tok(b['text'], truncation=True, max_length=max_len)
     return {**e, 'length': [len(o) for o in e['input_ids']]}
 
+# %% ../nbs/06_labelled.ipynb #acdc6f14
 class TextIds(TensorBase):
     "Token ids of a `TextClsDL` batch, so that fastai's show functions dispatch to ours."
 
@@ -177,6 +179,7 @@ class TextClsDL(DataLoader):
         if not show: return x, y, its, outs
         show_results(x, y, its, outs, ctxs=ctxs, max_n=max_n, **kwargs)
 
+# %% ../nbs/06_labelled.ipynb #2d56a6f5
 class ClsDataLoaders(DataLoaders):
     "fastai `DataLoaders` of `TextClsDL`s that keep the tokenizer, the label names and the kind of target; `test_dl` makes a loader of new texts like the validation one."
     def __init__(self, *loaders, tok=None, labels:list|None=None, multi_label:bool=False, regression:bool=False,

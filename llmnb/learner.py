@@ -22,7 +22,7 @@ from fastai.callback.training import GradientClip, GradientAccumulation
 from functools import partial
 from fastcore.basics import noop
 from fastcore.foundation import L
-from .core import world_size
+from .core import world_size, InputError
 from .bridge import HFModel, HFLearner, transformer_splitter, CrossEntropyLossFlat
 from .metrics import TokenAccuracy, TokenPerplexity
 from .speed import Throughput, GCFreeze, adamw, mixed_precision_cb
@@ -30,7 +30,7 @@ from .checkpoint import ExactResume, NaNGuard
 from .distributed import Distributed
 
 # %% auto #0
-__all__ = ['PlainProgress', 'silence', 'hf_learner', 'lm_learner']
+__all__ = ['PlainProgress', 'silence', 'hf_learner', 'lm_learner', 'report_cbs']
 
 # %% ../nbs/15_learner.ipynb #458e0731
 class PlainProgress(Callback):
@@ -95,3 +95,14 @@ def lm_learner(dls, # `DataLoaders` of `(x, y)` blocks (`lm_data.lm_dataloaders`
     "A fastai `Learner` for causal or masked language modelling: cross-entropy over tokens, ignoring -100."
     return hf_learner(dls, model, CrossEntropyLossFlat(ignore_index=-100),
                       metrics if metrics is not None else [TokenAccuracy(), TokenPerplexity()], **kwargs)
+
+# %% ../nbs/15_learner.ipynb #975e9a23
+def report_cbs(report_to:str|None, # 'tensorboard', or None / 'none'
+               log_dir, # where the event files go (the run folder's `runs/`)
+              )->list:
+    "The callbacks that report a run to `report_to`: fastai's own `TensorBoardCallback` for 'tensorboard'."
+    if report_to in (None, 'none'): return []
+    if report_to != 'tensorboard': raise InputError(f"argument --report-to: must be one of tensorboard, none, not {report_to!r}")
+    try: from fastai.callback.tensorboard import TensorBoardCallback
+    except ImportError: raise InputError('--report-to tensorboard needs the tensorboard package: pip install tensorboard') from None
+    return [TensorBoardCallback(log_dir=str(log_dir), trace_model=False, log_preds=False)]

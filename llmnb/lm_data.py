@@ -92,6 +92,7 @@ def random_windows(ds:Dataset, idxs, offs=None, generator:torch.Generator|None=N
     off = torch.randint(n - 1, (len(idxs),), generator=generator) if offs is None else torch.as_tensor(offs)
     return stream.gather(1, off[:, None] + torch.arange(n))         # (B, T+1)
 
+# %% ../nbs/05_lm_data.ipynb #a50c3e2f
 class LMDataLoader(DataLoader):
     "Batches of packed blocks, read from memory (or in one Arrow take) and collated; `windows=True`: nanoGPT's random windows, `n // bs` batches an epoch."
     def __init__(self, dataset, collate=clm_collate, windows:bool=False, fixed:bool=False, epoch_batches:int|None=None, **kwargs):
@@ -126,6 +127,7 @@ class LMDataLoader(DataLoader):
         else: ids = fetch_blocks(self.source, items)
         return self.collate(ids, self.g)
 
+# %% ../nbs/05_lm_data.ipynb #11d37c6e
 def _block_dl(ds, bs, collate, train, n_batches, num_workers):
     "The training or validation `LMDataLoader` of `ds`."
     kw = dict(bs=bs, collate=collate, num_workers=num_workers)

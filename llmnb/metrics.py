@@ -74,6 +74,7 @@ class Counts(Metric):
     @property
     def name(self): return 'counts'
 
+# %% ../nbs/11_metrics.ipynb #3e26cc46
 class CountMetric(Metric):
     "A metric computed from a (possibly shared) `Counts`."
     def __init__(self, counts:Counts, fn, name:str): self.counts, self.fn, self._name = counts, fn, name

@@ -21,7 +21,7 @@ from .lm_data import lm_dataloaders, LMDataLoader
 from .gpt import GPT, GPTConfig
 from .bert import BERTConfig, BERTForMaskedLM
 from .distributed import launch
-from .learner import lm_learner, silence
+from .learner import lm_learner, silence, report_cbs
 from .checkpoint import SaveCheckpoint
 from .core import world_size
 from fastai.callback.core import Callback, CancelTrainException, CancelFitException
@@ -68,7 +68,8 @@ def _check_pretrain_args(a:dict):
                clip=at_least(0), grad_accum=at_least(1), eval_interval=at_least(1), eval_iters=at_least(1),
                valid_pct=within(0, 1, True, True), save_every=at_least(1), samples=at_least(0), max_new_tokens=at_least(1),
                temperature=above(0), top_k=at_least(1), top_p=within(0, 1, lo_open=True),
-               mixed_precision=one_of('bf16', 'fp16', 'no', 'fp32'))
+               mixed_precision=one_of('bf16', 'fp16', 'no', 'fp32'),
+               report_to=one_of('tensorboard', 'none'))
     if a['n_embd'] % a['n_head']: raise InputError(f'argument --n-embd: {a["n_embd"]} is not a multiple of --n-head {a["n_head"]} '
                                                    '(each head takes n_embd / n_head dimensions): change one of them')
 
@@ -113,6 +114,7 @@ def _check_same(saved, cfg:dict, out:Path):
     if diff: raise InputError(f'cannot resume {out}: its model has ' + ', '.join(f'{k}={a}' for k, (a, b) in diff.items()) +
                               ', this run asks for ' + ', '.join(f'{k}={b}' for k, (a, b) in diff.items()) + ': resume with the settings of the run')
 
+# %% ../nbs/16_pretrain.ipynb #584f931c
 def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of strings, Dataset or hub dataset name
              tokenizer:str='char', # 'char', 'bpe', or a tokenizer folder / HF name
              vocab_size:int|None=None, # BPE vocabulary size (default 4096); model vocab size for a loaded tokenizer
@@ -144,11 +146,12 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
              max_new_tokens:int=300, # length of each sample
              temperature:float=0.8, top_k:int|None=None, top_p:float|None=0.95, # sampling settings (also saved as defaults)
              prompt:str|None=None, # start the samples with this text
+             report_to:str|None=None, # 'tensorboard': event files in `out`/runs (needs the tensorboard package)
              show:bool=True, # print progress, results and samples
              **kwargs)->dict: # passed to `load_corpus`
     "Pretrain a GPT (or BERT) from scratch with a fastai `Learner`; returns the results, the learner and the output folder."
     _check_pretrain_args(locals())
-    run = run_args(locals())
+    run = run_args(locals(), 'llmnb.pretrain.pretrain')
     out = check_out(out, resume, overwrite, name=arch)
     show = show and not rank_distrib()   # one process of a launch reports
     say = print if show else (lambda *a, **k: None)
@@ -173,7 +176,8 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
     say(f'model: {arch.upper()} {n_layer} layers x {n_head} heads x {n_embd} wide, block {block_size}: {n_params/1e6:.2f} M parameters'
         + (f'; {world_size()} processes, {bs // world_size()} rows of each batch each' if world_size() > 1 else ''))
     check_space(out, 2 * 12 * n_params)   # two checkpoints (the new one is written before the old one goes): weights + AdamW moments
-    cbs = [SaveCheckpoint(out, every=save_every or (eval_interval if step_budget else None), tok=tok, run_config=run)]
+    cbs = [SaveCheckpoint(out, every=save_every or (eval_interval if step_budget else None), tok=tok, run_config=run),
+           *report_cbs(report_to, out/'runs')]
     if step_budget: cbs.append(StepSchedule(lr, min_lr, warmup_iters, max_iters))
     learn = lm_learner(dls, model, lr=lr, wd=wd, betas=(0.9, beta2), clip=clip or None, grad_accum=grad_accum,
                        mixed_precision=mixed_precision, compile=compile, cbs=cbs)
@@ -227,6 +231,7 @@ def llmnb_pretrain(
     samples:int=2, max_new_tokens:int=300, temperature:float=0.8, top_k:int=None, top_p:float=0.95,
     prompt:str=None, # start the samples with this text
     encoding:str='utf-8', # the encoding of text files in --data (e.g. latin-1)
+    report_to:str=None, # 'tensorboard': event files in <out>/runs (needs the tensorboard package)
     debug:bool=False, # show the traceback of user errors too (also: LLMNB_DEBUG=1)
 ):
     "Pretrain a GPT (or BERT) from scratch on a corpus and save it as a Hugging Face folder."
@@ -237,5 +242,5 @@ def llmnb_pretrain(
         r = launch(_summary, data, tokenizer, vocab_size, arch, n_layer, n_head, n_embd, block_size, dropout, bs, max_iters, epochs,
                    lr, min_lr, warmup_iters, wd, beta2, clip, grad_accum, eval_interval, eval_iters, valid_pct, seed,
                    mixed_precision, compile, out, overwrite, save_every, resume, samples, max_new_tokens, temperature, top_k, top_p,
-                   prompt, column=column, encoding=encoding, num_processes=num_processes)
+                   prompt, column=column, encoding=encoding, report_to=report_to, num_processes=num_processes)
         print(json.dumps({k: v for k, v in r.items() if k != 'samples'}))

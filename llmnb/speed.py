@@ -24,7 +24,8 @@ from .core import InputError, world_size
 from .bridge import unwrap
 
 # %% auto #0
-__all__ = ['Autocast', 'mixed_precision_cb', 'peak_flops', 'flops_per_token', 'Throughput', 'GCFreeze', 'AdamW2D', 'adamw']
+__all__ = ['Autocast', 'mixed_precision_cb', 'peak_flops', 'flops_per_token', 'Percent', 'Throughput', 'GCFreeze', 'AdamW2D',
+           'adamw']
 
 # %% ../nbs/12_speed.ipynb #6084609b
 class Autocast(Callback):
@@ -86,10 +87,17 @@ def flops_per_token(model:nn.Module, seq_len:int)->float:
     return 2 * n + 4 * n_train + 12 * c.num_hidden_layers * c.hidden_size * seq_len
 
 # %% ../nbs/12_speed.ipynb #bd67725d
+class Percent(float):
+    "A fraction that shows as a percentage in fastai's progress table (`f'{x:.6f}'` gives '12.34%'), and is a number everywhere else."
+    def __format__(self, spec): return f'{float(self):.2%}'
+    def __str__(self): return format(self)
+    __repr__ = __str__
+
+# %% ../nbs/12_speed.ipynb #b97b9597
 class Throughput(Callback):
     "Tokens per second and MFU of each training phase, shown in the progress table and kept in the recorder."
     order, run_valid = Recorder.order + 1, True
-    def __init__(self, peak:float|None=None): store_attr(); self.history, self.new_fit = [], True
+    def __init__(self, peak:float|None=None): store_attr(); self.history, self.new_fit, self.fpt = [], True, None
     def before_fit(self):
         self.new_fit = True   # the history starts again with the fit's first training phase (`get_preds` fires `before_fit` too)
         if hasattr(self.learn, 'recorder') and 'tokens/s' not in self.recorder.metric_names:
@@ -116,14 +124,18 @@ class Throughput(Callback):
         dt, w = time.perf_counter() - self.t0, world_size()
         self.tokens *= w   # every process trains as many tokens: the total, and MFU per device
         self.tok_s = self.tokens / dt if dt and self.tokens else 0.
-        self.mfu = (self.fpt or 0) * self.tok_s / w / self.peak_ if self.tokens else 0.
+        self.mfu = (self.mfu_at(self.tok_s) or 0.) if self.tokens else 0.
         med = sorted(self.steps)[len(self.steps) // 2] if self.steps else 0.
         self.history.append(dict(tokens=self.tokens, seconds=dt, tokens_per_s=self.tok_s, mfu=self.mfu, steps=len(self.steps),
                                  median_step_s=med))
         del self._last
+    def mfu_at(self, tokens_per_s:float)->float|None:
+        "The MFU of `tokens_per_s` (over all processes) on this run's model and devices; None before the first training step."
+        if self.fpt is None: return None
+        return self.fpt * tokens_per_s / world_size() / self.peak_
     def after_validate(self):
         if hasattr(self.learn, 'recorder') and getattr(self, 'tokens', 0):
-            self.recorder.log += [round(self.tok_s), f'{self.mfu:.2%}']
+            self.recorder.log += [round(self.tok_s), Percent(self.mfu)]
 
 # %% ../nbs/12_speed.ipynb #aaa3d297
 class GCFreeze(Callback):
@@ -161,4 +173,4 @@ def adamw(params, betas=(0.9, 0.99), eps=1e-8, fused:bool|None=None, **kwargs)->
     if 'wd' in kwargs: kwargs['weight_decay'] = kwargs.pop('wd')   # fastai's name for it
     ps = [p for g in L(params) for p in (g if isinstance(g, (list, L)) else [g])]
     if fused is None: fused = all(p.device.type in ('cuda', 'cpu') and p.is_floating_point() for p in ps)
-    return OptimWrapper(params, opt=partial(AdamW2D, betas=betas, eps=eps, fused=fused, foreach=None if fused else True), **kwargs)
+    return OptimWrapper(params, opt=partial(AdamW2D, betas=betas, eps=eps, fused=fused, foreach=not fused), **kwargs)

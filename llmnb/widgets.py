@@ -170,6 +170,7 @@ class SavesFigure:
         try: return save_figure(fig, path)
         finally: plt.close(fig)
 
+# %% ../nbs/18_widgets.ipynb #948b2117
 class AttentionViewer(SavesFigure, anywidget.AnyWidget):
     "Attention of `model` on `text`: one head, all heads of a layer, or every layer × head; windowed for long inputs."
     _esm, _css = _ESM, _CSS
@@ -272,6 +273,7 @@ def _bars(probs)->str:
                    for t, p in probs)
     return f'<div>{rows}</div>'
 
+# %% ../nbs/18_widgets.ipynb #3714b982
 class SamplingPlayground(SavesFigure, widgets.VBox):
     "Prompt, temperature, top-k and top-p: the next-token distribution as bars, and a sampled continuation."
     def __init__(self, model, tok, prompt:str='', temperature:float=0.8, top_k:int=0, top_p:float=0.95,
@@ -340,7 +342,7 @@ class TrainingDashboard(SavesFigure, Callback):
         x = self.xb[0]['input_ids'] if isinstance(self.xb[0], dict) else self.xb[0]
         tok_s = x.numel() / max(now - self._t, 1e-9); self._t = now
         tp = getattr(self.learn, 'throughput', None)
-        mfu = tp.fpt * tok_s / tp.peak_ if tp is not None and getattr(tp, 'fpt', None) else float('nan')
+        mfu = (tp.mfu_at(tok_s) if tp is not None else None) or float('nan')
         self.step += 1
         d = self.data
         for k, v in zip(('step', 'loss', 'lr', 'grad_norm', 'tokens_per_s', 'mfu'),

@@ -2,9 +2,9 @@
 """Run llmnb's whole test suite and end with the line `N passed, M failed`.
 
 What counts as one test: each notebook run by `nbdev-test` (every cell of it, except cells flagged with a `tst_flags`
-flag such as `slow`, unless the flag is given), plus three repository checks: the notebooks and `llmnb/` are in sync
+flag such as `slow`, unless the flag is given), plus four repository checks: the notebooks and `llmnb/` are in sync
 (`nbdev-export` changes nothing), the notebooks are clean (`nbdev-clean` changes nothing), and README.md is the
-rendering of nbs/index.ipynb (`tools/readme.py --check`).
+rendering of nbs/index.ipynb (`tools/readme.py --check`), and pyflakes finds no unused import or undefined name in `llmnb/`.
 
     python tools/test.py                  # the default suite (fast, CPU, offline)
     python tools/test.py --flags slow     # also the slow cells
@@ -39,6 +39,18 @@ def check_unchanged(name, cmd):
     else: print(f'ok     {name}', flush=True)
     return ok
 
+SIDE_EFFECTS = ('fastai.torch_basics', 'fastai.interpret', 'fastai.callback.schedule')   # imported for what importing them does
+
+def check_flakes():
+    "pyflakes on llmnb/: no unused imports (but those imported for their side effects), no undefined names."
+    try: import pyflakes  # noqa: F401
+    except ImportError: return None
+    files = [str(f) for f in sorted((ROOT/'llmnb').glob('*.py')) if f.name not in ('_modidx.py', '__init__.py')]
+    out = sh([sys.executable, '-m', 'pyflakes', *files]).stdout.splitlines()
+    bad = [l for l in out if not any(f"'{m}' imported but unused" in l for m in SIDE_EFFECTS)]
+    print('ok     pyflakes on llmnb/' if not bad else 'FAILED pyflakes on llmnb/:\n' + '\n'.join(bad), flush=True)
+    return not bad
+
 def notebooks(path):
     from nbdev.doclinks import nbglob
     return [Path(f) for f in nbglob(path, as_path=True)]
@@ -52,7 +64,8 @@ def main():
     t0 = time.time()
     results = [check_unchanged('notebooks and llmnb/ in sync', ['nbdev-export']),
                check_unchanged('notebooks clean', ['nbdev-clean']),
-               check_unchanged('README.md renders nbs/index.ipynb', [sys.executable, 'tools/readme.py'])]
+               check_unchanged('README.md renders nbs/index.ipynb', [sys.executable, 'tools/readme.py']),
+               check_flakes()]
     checks = [r for r in results if r is not None]
     nbs = notebooks(a.path)
     cmd = ['nbdev-test', '--n-workers', str(a.n_workers), '--timing'] + (['--flags', a.flags] if a.flags else [])
