@@ -149,7 +149,21 @@ def _call(rc:dict)->str|None:
     except (ImportError, AttributeError): return None
     args = [f'{k}={v!r}' for k, v in rc.items() if k in sig.parameters and k not in ('resume', 'show')
             and (sig.parameters[k].default is inspect.Parameter.empty or sig.parameters[k].default != v)]
+    args += [f'{k}=...' for k in rc.get('_in_memory', {})]   # given in memory: described in the card, not repeatable from here
     return f'from {mod} import {fn}\n{fn}({", ".join(args)})'
+
+def _data(rc:dict)->str|None:
+    "What the run trained on, as its arguments say."
+    mem = rc.get('_in_memory', {})
+    for k in ('train', 'corpus'):
+        if rc.get(k) is not None: return f'`{rc[k]}`'
+        if k in mem: return f'given in memory ({mem[k]})'
+    if 'corpus' in rc: return 'the embedded Python documentation (`llmnb.corpus.pydocs`)'
+    if 'train' in rc: return 'the embedded docstring → package task (`llmnb.corpus.stdlib_classification`)'
+    return None
+
+def _count(n:int)->str: return f'{n / 1e9:.2f} B' if n >= 1e9 else f'{n / 1e6:.1f} M' if n >= 1e6 else f'{n / 1e3:.1f} k'
+def _fmt(name:str, v)->str: return f'{v:.2%}' if name == 'mfu' and isinstance(v, float) else f'{v:.4g}' if isinstance(v, float) else str(v)
 
 # %% ../nbs/13_checkpoint.ipynb #73c5d9c2
 def model_card(learn, # the `Learner` of the run
@@ -160,22 +174,22 @@ def model_card(learn, # the `Learner` of the run
     rc, m = dict(run_config or {}), unwrap(learn.model)
     arch = type(m).__name__
     pipe = next((v for k, v in _PIPELINES.items() if arch.endswith(k)), None)
-    base, data = rc.get('model'), rc.get('train', rc.get('corpus'))
+    base, mem, data = rc.get('model'), rc.get('_in_memory', {}), _data(rc)
     meta = ['library_name: transformers', *([f'pipeline_tag: {pipe}'] if pipe else []), 'tags:', '- llmnb', '- fastai',
             *([f'base_model: {base}'] if _hub_id(base) else [])]
     lines = ['---', *meta, '---', '', f'# {name}', '',
-             f'A `{arch}` ({m.num_parameters() / 1e6:.2f} M parameters) trained with [llmnb](https://github.com/llmnb/llmnb) '
+             f'A `{arch}` ({_count(m.num_parameters())} parameters) trained with [llmnb](https://github.com/llmnb/llmnb) '
              + (f'from `{base}`.' if base else 'from random weights.'), '',
              f'- **task**: {rc.get("task") or pipe or "see the hyper-parameters"}',
-             f'- **data**: {"`" + str(data) + "`" if data is not None else "the embedded Python documentation (`llmnb.corpus.pydocs`)"}',
+             *([f'- **data**: {data}'] if data else []),
              f'- **steps**: {learn.train_iter} (this card is rewritten with every checkpoint)', '']
     r = getattr(learn, 'recorder', None)
     if r is not None and getattr(r, 'values', None):
         names, last = [n for n in r.metric_names[1:] if n != 'time'], _plain(list(r.values[-1]))
         lines += ['## Results', '', '| metric | value |', '|---|---|',
-                  *[f'| {n} | {round(v, 4) if isinstance(v, float) else v} |' for n, v in zip(names, last)],
+                  *[f'| {n} | {_fmt(n, v)} |' for n, v in zip(names, last)],
                   '', 'Every evaluation is in `history.csv`.', '']
-    hp = {k: v for k, v in rc.items() if not k.startswith('_')}
+    hp = {**{k: v for k, v in rc.items() if not k.startswith('_')}, **{k: f'<{v}>' for k, v in mem.items()}}
     if hp: lines += ['## Hyper-parameters', '', '| argument | value |', '|---|---|', *[f'| {k} | `{v!r}` |' for k, v in hp.items()], '']
     cmd, call = rc.get('_command'), _call(rc)
     if cmd or call:

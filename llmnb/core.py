@@ -251,8 +251,13 @@ def arm_stop(on:bool=True):
 def run_args(a:dict, # a recipe's arguments: its `locals()` as it starts
              recipe:str|None=None # the recipe, as `module.function` (e.g. 'llmnb.pretrain.pretrain')
             )->dict:
-    "A run's arguments as JSON values (others as their `repr`), its recipe and the command line that started it: what `run.json` keeps."
-    r = {k: v if isinstance(v, (str, int, float, bool, type(None))) else repr(v) for k, v in a.items() if k != 'kwargs'}
+    "A run's arguments as JSON values, its recipe and the command line that started it: what `run.json` keeps (objects in memory: a short description)."
+    r, objs = {}, {}
+    for k, v in a.items():
+        if k == 'kwargs': continue
+        if isinstance(v, (str, int, float, bool, type(None), Path)): r[k] = str(v) if isinstance(v, Path) else v
+        else: objs[k] = f'{type(v).__name__}: ' + (s if len(s := repr(v)) <= 60 else s[:59] + '…')   # data given in memory: not repeatable from the file
+    if objs: r['_in_memory'] = objs
     if recipe: r['_recipe'] = recipe
     if os.environ.get('LLMNB_COMMAND'): r['_command'] = os.environ['LLMNB_COMMAND']   # set by `command`, seen by launched processes too
     return r
