@@ -34,8 +34,7 @@ def sample(model, tok, prompt:str|None=None, n:int=1, max_new_tokens:int=200, te
     was_training = model.training
     model.eval()
     dev = next(model.parameters()).device
-    ids = tok(prompt, add_special_tokens=False, return_tensors='pt').input_ids if prompt else torch.tensor([[tok.eos_token_id]])
-    ids = ids.to(dev).repeat(n, 1)
+    ids = _prompt_ids(tok, prompt, dev).repeat(n, 1)   # (n, T)
     room = (context_len(model.config) or ids.shape[1] + max_new_tokens) - ids.shape[1]
     with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else [], enabled=seed is not None):   # a seeded sample is an observer
         if seed is not None: torch.manual_seed(seed)
@@ -57,7 +56,7 @@ def next_token_probs(model, tok, prompt:str, temperature:float=1.0, top_k:int|No
     if temperature <= 0: raise ValueError(f'temperature must be > 0, not {temperature}')
     model = unwrap(model)
     dev = next(model.parameters()).device
-    ids = tok(prompt, add_special_tokens=False, return_tensors='pt').input_ids.to(dev) if prompt else torch.tensor([[tok.eos_token_id]], device=dev)
+    ids = _prompt_ids(tok, prompt, dev)   # (1, T)
     was = model.training; model.eval()
     logits = model(input_ids=ids).logits[:, -1].float()
     model.train(was)
