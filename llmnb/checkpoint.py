@@ -64,6 +64,7 @@ class _Skip(DLView):
     def __len__(self): return len(self.dl) - self.n
     def __iter__(self): return itertools.islice(iter(self.dl), self.n, None)
 
+# %% ../nbs/13_checkpoint.ipynb #e08b0579
 class ExactResume(Callback):
     "Seed each epoch's data from `(data_seed, epoch)`, and continue a run from a checkpoint exactly where it stopped."
     order = TrainEvalCallback.order + 1   # right after fastai has reset its counters, before anything draws a random number

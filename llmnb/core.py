@@ -267,6 +267,7 @@ def saved_args(out:str|Path)->dict:
     f = Path(out)/'run.json'
     return json.loads(f.read_text()) if f.is_file() else {}
 
+# %% ../nbs/00_core.ipynb #128a93c3
 @contextlib.contextmanager
 def command(prog:str, # the command's name, as it starts its messages
             debug:bool=False): # show tracebacks of user errors too (also: LLMNB_DEBUG=1)
