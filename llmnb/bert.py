@@ -12,8 +12,7 @@ import torch.nn.functional as F
 from transformers import (PretrainedConfig, PreTrainedModel, AutoConfig, AutoModel, AutoModelForMaskedLM,
                           AutoModelForSequenceClassification)
 from transformers.modeling_outputs import BaseModelOutputWithPooling, MaskedLMOutput, SequenceClassifierOutput
-from .attention import padding_mask
-from .blocks import Block, GPT2_NAMES, classification_loss
+from .blocks import Block, GPT2_NAMES, classification_loss, output_flags, attn_mask
 
 # %% auto #0
 __all__ = ['BERTConfig', 'BERTPreTrainedModel', 'BERTModel', 'MLMHead', 'BERTForMaskedLM', 'BERTForSequenceClassification',
@@ -50,6 +49,7 @@ class BERTPreTrainedModel(PreTrainedModel):
     config_class = BERTConfig
     base_model_prefix = 'bert'
     _no_split_modules = ['Block']
+    supports_gradient_checkpointing, _supports_sdpa = True, True   # SDPA is our default path; 'eager' is the plain one
 
 # %% ../nbs/08_bert.ipynb #c742fda1
 class BERTModel(BERTPreTrainedModel):
@@ -66,13 +66,15 @@ class BERTModel(BERTPreTrainedModel):
                                      pre_ln=c.pre_ln, approximate='none', layer_idx=i) for i in range(c.n_layer))
         self.ln_f = nn.LayerNorm(c.n_embd, eps=c.layer_norm_epsilon, bias=c.bias) if c.pre_ln else None
         self.pooler = nn.Sequential(nn.Linear(c.n_embd, c.n_embd), nn.Tanh()) if add_pooling_layer else None
+        self.gradient_checkpointing = False   # `gradient_checkpointing_enable()` sets it, and the blocks' flags
         self.post_init()
 
     def get_input_embeddings(self): return self.wte
     def set_input_embeddings(self, e): self.wte = e
 
     def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
-                output_attentions=None, output_hidden_states=None, inputs_embeds=None, **kwargs):
+                output_attentions=None, output_hidden_states=None, inputs_embeds=None, return_dict=None, **kwargs):
+        output_attentions, output_hidden_states, return_dict = output_flags(self.config, output_attentions, output_hidden_states, return_dict)
         x = self.wte(input_ids) if inputs_embeds is None else inputs_embeds           # (B, T, C)
         B, T, _ = x.shape
         if T > self.config.block_size:
@@ -81,17 +83,18 @@ class BERTModel(BERTPreTrainedModel):
         if position_ids is None: position_ids = torch.arange(T, device=x.device)[None]
         if token_type_ids is None: token_type_ids = torch.zeros(B, T, dtype=torch.long, device=x.device)
         x = self.drop(self.ln_e(x + self.wpe(position_ids) + self.wtt(token_type_ids)))   # (B, T, C)
-        mask = padding_mask(attention_mask) if attention_mask is not None and not attention_mask.all() else None
+        mask = attn_mask(attention_mask)                                                # None, or (B|1, 1, T|1, T)
+        plain = output_attentions or self.config._attn_implementation == 'eager'      # the plain path: weights formed
         hs, ws = (), ()
         for block in self.h:
             if output_hidden_states: hs += (x,)
-            x, w = block(x, mask, output_attentions=bool(output_attentions))
+            x, w = block(x, mask, None, plain)
             if output_attentions: ws += (w,)
         if self.ln_f is not None: x = self.ln_f(x)
         if output_hidden_states: hs += (x,)
         pooled = self.pooler(x[:, 0]) if self.pooler is not None else None              # (B, C) from the first token
-        return BaseModelOutputWithPooling(last_hidden_state=x, pooler_output=pooled, hidden_states=hs or None,
-                                          attentions=ws or None)
+        out = BaseModelOutputWithPooling(last_hidden_state=x, pooler_output=pooled, hidden_states=hs or None, attentions=ws or None)
+        return out if return_dict else out.to_tuple()
 
 # %% ../nbs/08_bert.ipynb #25714c15
 class MLMHead(nn.Module):
@@ -117,13 +120,15 @@ class BERTForMaskedLM(BERTPreTrainedModel):
     def set_output_embeddings(self, e): self.mlm_head.decoder = e
 
     def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, labels=None,
-                output_attentions=None, output_hidden_states=None, inputs_embeds=None, **kwargs):
+                output_attentions=None, output_hidden_states=None, inputs_embeds=None, return_dict=None, **kwargs):
+        return_dict = output_flags(self.config, return_dict=return_dict)[2]
         out = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
                         position_ids=position_ids, output_attentions=output_attentions,
-                        output_hidden_states=output_hidden_states, inputs_embeds=inputs_embeds)
+                        output_hidden_states=output_hidden_states, inputs_embeds=inputs_embeds, return_dict=True)
         logits = self.mlm_head(out.last_hidden_state)
         loss = None if labels is None else F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
-        return MaskedLMOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
+        res = MaskedLMOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
+        return res if return_dict else res.to_tuple()
 
 # %% ../nbs/08_bert.ipynb #ed33ef18
 class BERTForSequenceClassification(BERTPreTrainedModel):
@@ -137,13 +142,15 @@ class BERTForSequenceClassification(BERTPreTrainedModel):
         self.post_init()
 
     def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, labels=None,
-                output_attentions=None, output_hidden_states=None, inputs_embeds=None, **kwargs):
+                output_attentions=None, output_hidden_states=None, inputs_embeds=None, return_dict=None, **kwargs):
+        return_dict = output_flags(self.config, return_dict=return_dict)[2]
         out = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
                         position_ids=position_ids, output_attentions=output_attentions,
-                        output_hidden_states=output_hidden_states, inputs_embeds=inputs_embeds)
+                        output_hidden_states=output_hidden_states, inputs_embeds=inputs_embeds, return_dict=True)
         logits = self.classifier(self.dropout(out.pooler_output))                 # (B, num_labels)
         loss = None if labels is None else classification_loss(logits, labels, self.config)
-        return SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
+        res = SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
+        return res if return_dict else res.to_tuple()
 
 # %% ../nbs/08_bert.ipynb #4d5e47e8
 AutoConfig.register(BERTConfig.model_type, BERTConfig, exist_ok=True)

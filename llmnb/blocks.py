@@ -9,10 +9,11 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .attention import MultiHeadAttention
+from transformers.modeling_layers import GradientCheckpointingLayer
+from .attention import MultiHeadAttention, padding_mask
 
 # %% auto #0
-__all__ = ['GPT2_NAMES', 'MLP', 'Block', 'classification_loss']
+__all__ = ['GPT2_NAMES', 'MLP', 'Block', 'output_flags', 'attn_mask', 'classification_loss']
 
 # %% ../nbs/02_blocks.ipynb #7394ebf4
 GPT2_NAMES = dict(hidden_size='n_embd', num_attention_heads='n_head', num_hidden_layers='n_layer',
@@ -29,8 +30,8 @@ class MLP(nn.Module):
         self.dropout = nn.Dropout(dropout)
     def forward(self, x): return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))   # (B, T, C)
 
-class Block(nn.Module):
-    "Transformer block: (causal) self-attention then MLP, each with a residual connection and a LayerNorm."
+class Block(GradientCheckpointingLayer):
+    "Transformer block: (causal) self-attention then MLP, each with a residual connection and a LayerNorm; HF gradient checkpointing applies to it."
     def __init__(self, n_embd:int, n_head:int, dropout:float=0., bias:bool=True, eps:float=1e-5,
                  is_causal:bool=True, pre_ln:bool=True, approximate:str='tanh', layer_idx:int=0):
         super().__init__()
@@ -50,6 +51,20 @@ class Block(nn.Module):
             x = self.ln_1(x + a)
             x = self.ln_2(x + self.mlp(x))
         return x, w
+
+# %% ../nbs/02_blocks.ipynb #bd0c222d
+def output_flags(config, output_attentions=None, output_hidden_states=None, return_dict=None)->tuple[bool, bool, bool]:
+    "`output_attentions`, `output_hidden_states`, `return_dict` as given, else as the config says (HF's rule)."
+    pick = lambda v, k, d: bool(v) if v is not None else bool(getattr(config, k, d))
+    return pick(output_attentions, 'output_attentions', False), pick(output_hidden_states, 'output_hidden_states', False), pick(return_dict, 'return_dict', True)
+
+def attn_mask(attention_mask:torch.Tensor|None # `(B, T_k)` of 1/0, or a 4-D boolean or additive mask
+             )->torch.Tensor|None:
+    "A boolean mask broadcastable to `(B, nh, T_q, T_k)` (`True` = may attend), or None when nothing is masked."
+    if attention_mask is None: return None
+    if attention_mask.ndim == 4: return attention_mask if attention_mask.dtype == torch.bool else attention_mask == 0
+    if not torch.compiler.is_compiling() and bool(attention_mask.all()): return None   # eager only: a data-dependent branch
+    return padding_mask(attention_mask)
 
 # %% ../nbs/02_blocks.ipynb #a95f535a
 def classification_loss(logits, labels, config):

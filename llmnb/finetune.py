@@ -196,6 +196,12 @@ def _finished(learn, out:Path, epochs:int, say)->dict|None:
     say(f'resuming the run in {out} from step {st["step"]}')
 
 # %% ../nbs/17_finetune.ipynb #7e8d6353
+def _checkpointing(model):
+    "Switch on gradient checkpointing, or say that this model cannot."
+    if not model.supports_gradient_checkpointing:
+        raise InputError(f'argument --gradient-checkpointing: {type(model).__name__} does not support gradient checkpointing; train without it')
+    model.gradient_checkpointing_enable()
+
 def finetune(model=None, # a model name or folder (default: MiniLM if installed, else the newest ./runs/gpt-*)
              train=None, # training data for `cls_dataloaders` (default: the embedded docstring → package task)
              valid=None, # validation data (default: a stratified 10% of `train`)
@@ -211,6 +217,7 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
              resume:bool=False, # continue the run checkpointed in `out` exactly where it stopped
              label_sep:str=';', # multi_label: what joins several labels in one csv/tsv cell
              encoding:str='utf-8', # the encoding of the data files
+             gradient_checkpointing:bool=False, # recompute each block's activations in the backward pass: less memory, more compute
              report_to:str|None=None, # 'tensorboard': event files in `out`/runs (needs the tensorboard package)
              show:bool=True, **kwargs)->dict: # kwargs: passed to `finetune_learner` (mixed_precision, clip, cbs...)
     "Fine-tune a pretrained model on labelled texts; returns the validation metrics, the learner and the output folder."
@@ -232,6 +239,7 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
     cbs = L(kwargs.pop('cbs', None)) + report_cbs(report_to, out/'runs') + [SaveCheckpoint(out, every=save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
     learn = finetune_learner(model, dls, task, lr=lr, cbs=cbs, **kwargs)
     _check_len(max_len, unwrap(learn.model).config)
+    if gradient_checkpointing: _checkpointing(unwrap(learn.model))
     check_space(out, 2 * 12 * sum(p.numel() for p in learn.model.parameters()))   # two checkpoints: weights + AdamW moments
     if not show: silence(learn)
     if resume:
@@ -261,6 +269,7 @@ def llmnb_finetune(
     resume:bool=False, # continue the run in --out exactly where its last checkpoint left it
     num_processes:int=1, # train on N processes (GPUs, or CPU processes without GPUs) through accelerate; --bs is the global batch
     mixed_precision:str=None, # 'bf16', or 'fp16' (CUDA)
+    gradient_checkpointing:bool=False, # recompute activations in the backward pass: less memory, more compute
     label_sep:str=';', # multi_label: what joins several labels in one csv/tsv cell: ';', '|', or ',' inside quotes
     encoding:str='utf-8', # the encoding of the data files (e.g. latin-1)
     report_to:str=None, # 'tensorboard': event files in <out>/runs (needs the tensorboard package)
@@ -273,5 +282,6 @@ def llmnb_finetune(
         datasets.disable_progress_bars(); hf_logging.disable_progress_bar()
         r = launch(_summary, model, train, valid, text_col, label_col, task, epochs, freeze_epochs, lr, bs, max_len, seed, out,
                    overwrite, save_every, resume, label_sep, encoding, mixed_precision=mixed_precision, report_to=report_to,
+                   gradient_checkpointing=gradient_checkpointing,
                    num_processes=num_processes)
         print(json.dumps(r))

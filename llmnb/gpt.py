@@ -9,15 +9,14 @@ from __future__ import annotations
 import math
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from transformers import (PretrainedConfig, PreTrainedModel, GenerationMixin, DynamicCache,
                           AutoConfig, AutoModel, AutoModelForCausalLM)
 from transformers import AutoModelForSequenceClassification
 from transformers.modeling_outputs import BaseModelOutputWithPast, CausalLMOutputWithPast, SequenceClassifierOutput
 try: from transformers import initialization as init   # transformers 5: skips weights already loaded
 except ImportError: from torch.nn import init
-from .attention import padding_mask
-from .blocks import GPT2_NAMES, Block, classification_loss
+from transformers.utils.deprecation import deprecate_kwarg
+from .blocks import GPT2_NAMES, Block, classification_loss, output_flags, attn_mask
 
 # %% auto #0
 __all__ = ['GPT', 'GPTConfig', 'GPTPreTrainedModel', 'GPTModel', 'GPTForCausalLM', 'last_token', 'GPTForSequenceClassification',
@@ -57,6 +56,7 @@ class GPTPreTrainedModel(PreTrainedModel):
     config_class = GPTConfig
     base_model_prefix = 'transformer'
     _no_split_modules = ['Block']
+    supports_gradient_checkpointing, _supports_sdpa = True, True   # SDPA is our default path; 'eager' is the plain one
     def _init_weights(self, module):
         super()._init_weights(module)   # normal(0, initializer_range) for Linear/Embedding, ones/zeros for LayerNorm
         if getattr(module, '_residual_proj', False):   # GPT-2: projections into the residual stream scaled by 1/√(2·n_layer)
@@ -64,7 +64,7 @@ class GPTPreTrainedModel(PreTrainedModel):
 
 def _positions(attention_mask, past:int, t:int, device):
     "Position ids `(B|1, t)`: continue after `past` cached tokens, counting real tokens only when there is padding."
-    if attention_mask is not None and not attention_mask.all():
+    if attention_mask is not None and attention_mask.ndim == 2 and (torch.compiler.is_compiling() or not attention_mask.all()):
         return (attention_mask.long().cumsum(-1) - 1).clamp(min=0)[:, -t:]
     return torch.arange(past, past + t, device=device)[None]
 
@@ -81,17 +81,20 @@ class GPTModel(GPTPreTrainedModel):
                                      approximate=_GELUS[getattr(c, 'activation_function', 'gelu_new')], layer_idx=i)
                                for i in range(c.n_layer))
         self.ln_f = nn.LayerNorm(c.n_embd, eps=c.layer_norm_epsilon, bias=c.bias)
+        self.gradient_checkpointing = False   # `gradient_checkpointing_enable()` sets it, and the blocks' flags
         for b in self.h: b.attn.c_proj._residual_proj = b.mlp.c_proj._residual_proj = True   # for `_init_weights`
         self.post_init()
 
     def get_input_embeddings(self): return self.wte
     def set_input_embeddings(self, e): self.wte = e
 
-    def forward(self, input_ids=None, attention_mask=None, position_ids=None, cache=None, past_key_values=None,
-                use_cache=None, output_attentions=None, output_hidden_states=None, inputs_embeds=None, **kwargs):
-        cache = cache if cache is not None else past_key_values   # transformers < 5.24 calls it past_key_values
+    @deprecate_kwarg('past_key_values', '5.40.0', new_name='cache')   # renamed in transformers 5, as HF's own models
+    def forward(self, input_ids=None, attention_mask=None, position_ids=None, cache=None, use_cache=None,
+                output_attentions=None, output_hidden_states=None, inputs_embeds=None, return_dict=None, **kwargs):
+        output_attentions, output_hidden_states, return_dict = output_flags(self.config, output_attentions, output_hidden_states, return_dict)
         x = self.wte(input_ids) if inputs_embeds is None else inputs_embeds   # (B, T, C)
         B, T, _ = x.shape
+        if self.gradient_checkpointing and self.training: use_cache = False    # activations are recomputed: nothing to cache
         if (use_cache if use_cache is not None else self.config.use_cache and not self.training):
             if cache is None: cache = DynamicCache(config=self.config)
         else: cache = None
@@ -101,16 +104,17 @@ class GPTModel(GPTPreTrainedModel):
                              'crop the input (or generate fewer tokens)')
         if position_ids is None: position_ids = _positions(attention_mask, past, T, x.device)
         x = self.drop(x + self.wpe(position_ids))                                  # (B, T, C)
-        mask = padding_mask(attention_mask) if attention_mask is not None and not attention_mask.all() else None
+        mask = attn_mask(attention_mask)                                            # None, or (B|1, 1, T|1, T_k)
+        plain = output_attentions or self.config._attn_implementation == 'eager'   # the plain path: weights formed
         hs, ws = (), ()
         for block in self.h:
             if output_hidden_states: hs += (x,)
-            x, w = block(x, mask, cache, bool(output_attentions))
+            x, w = block(x, mask, cache, plain)
             if output_attentions: ws += (w,)
         x = self.ln_f(x)
         if output_hidden_states: hs += (x,)
-        return BaseModelOutputWithPast(last_hidden_state=x, hidden_states=hs or None, attentions=ws or None,
-                                       **{_CACHE_FIELD: cache})
+        out = BaseModelOutputWithPast(last_hidden_state=x, hidden_states=hs or None, attentions=ws or None, **{_CACHE_FIELD: cache})
+        return out if return_dict else out.to_tuple()
 
 _CACHE_FIELD = 'cache' if 'cache' in BaseModelOutputWithPast.__dataclass_fields__ else 'past_key_values'
 
@@ -127,20 +131,22 @@ class GPTForCausalLM(GPTPreTrainedModel, GenerationMixin):
     def get_output_embeddings(self): return self.lm_head
     def set_output_embeddings(self, e): self.lm_head = e
 
-    def forward(self, input_ids=None, attention_mask=None, position_ids=None, cache=None, past_key_values=None,
-                labels=None, use_cache=None, output_attentions=None, output_hidden_states=None, inputs_embeds=None,
-                logits_to_keep:int=0, **kwargs):
-        out = self.transformer(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                               cache=cache, past_key_values=past_key_values, use_cache=use_cache,
-                               output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-                               inputs_embeds=inputs_embeds)
+    @deprecate_kwarg('past_key_values', '5.40.0', new_name='cache')
+    def forward(self, input_ids=None, attention_mask=None, position_ids=None, cache=None, labels=None, use_cache=None,
+                output_attentions=None, output_hidden_states=None, inputs_embeds=None, logits_to_keep:int=0,
+                return_dict=None, **kwargs):
+        return_dict = output_flags(self.config, return_dict=return_dict)[2]
+        out = self.transformer(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, cache=cache,
+                               use_cache=use_cache, output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+                               inputs_embeds=inputs_embeds, return_dict=True)
         h = out.last_hidden_state
         logits = self.lm_head(h[:, -logits_to_keep:] if logits_to_keep else h)   # (B, T, vocab_size)
-        loss = None
-        if labels is not None:   # HF convention: labels are the inputs; predict token t+1 from positions ≤ t
-            loss = F.cross_entropy(logits[:, :-1].flatten(0, 1).float(), labels[:, 1:].flatten(), ignore_index=-100)
-        return CausalLMOutputWithPast(loss=loss, logits=logits, hidden_states=out.hidden_states,
-                                      attentions=out.attentions, **{_CACHE_FIELD: getattr(out, _CACHE_FIELD)})
+        loss = None   # HF's causal LM loss: labels are the inputs, shifted inside (or `shift_labels`, already shifted)
+        if labels is not None or kwargs.get('shift_labels') is not None:
+            loss = self.loss_function(logits, labels, vocab_size=self.config.vocab_size, **kwargs)
+        res = CausalLMOutputWithPast(loss=loss, logits=logits, hidden_states=out.hidden_states,
+                                     attentions=out.attentions, **{_CACHE_FIELD: getattr(out, _CACHE_FIELD)})
+        return res if return_dict else res.to_tuple()
 
 GPT = GPTForCausalLM
 
@@ -167,13 +173,15 @@ class GPTForSequenceClassification(GPTPreTrainedModel):
         self.post_init()
 
     def forward(self, input_ids=None, attention_mask=None, position_ids=None, labels=None,
-                output_attentions=None, output_hidden_states=None, inputs_embeds=None, **kwargs):
+                output_attentions=None, output_hidden_states=None, inputs_embeds=None, return_dict=None, **kwargs):
+        return_dict = output_flags(self.config, return_dict=return_dict)[2]
         out = self.transformer(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, use_cache=False,
                                output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-                               inputs_embeds=inputs_embeds)
+                               inputs_embeds=inputs_embeds, return_dict=True)
         logits = self.score(last_token(out.last_hidden_state, input_ids, attention_mask, getattr(self.config, 'pad_token_id', None)))  # (B, num_labels)
         loss = None if labels is None else classification_loss(logits, labels, self.config)
-        return SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
+        res = SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
+        return res if return_dict else res.to_tuple()
 
 AutoModelForSequenceClassification.register(GPTConfig, GPTForSequenceClassification, exist_ok=True)
 
