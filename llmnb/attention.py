@@ -16,11 +16,12 @@ __all__ = ['causal_mask', 'padding_mask', 'plain_attention', 'attention', 'Multi
 
 # %% ../nbs/01_attention.ipynb #071adb7c
 def causal_mask(t_q:int, # number of queries
-                t_k:int|None=None, # number of keys (default `t_q`); the first `t_k-t_q` are cached past positions
+                t_k:int|None=None, # number of keys (default `t_q`)
+                past:int|None=None, # tokens before the first query (default `t_k-t_q`: the keys end with the queries)
                 device=None)->torch.Tensor:
-    "Boolean `(t_q, t_k)` mask, `True` where query `i` may attend key `j`: `j <= i + t_k - t_q`."
+    "Boolean `(t_q, t_k)` mask, `True` where query `i` (at position `past+i`) may attend key `j`: `j <= past + i`."
     t_k = t_q if t_k is None else t_k
-    return torch.ones(t_q, t_k, dtype=torch.bool, device=device).tril(t_k - t_q)
+    return torch.ones(t_q, t_k, dtype=torch.bool, device=device).tril(t_k - t_q if past is None else past)
 
 # %% ../nbs/01_attention.ipynb #076c545c
 def padding_mask(attention_mask:torch.Tensor # `(B, T)` of 1 (real token) and 0 (padding), as HF tokenizers return
@@ -44,11 +45,13 @@ def attention(q, k, v, # `(B, nh, T_q, hs)`, `(B, nh, T_k, hs)`, `(B, nh, T_k, h
               mask:torch.Tensor|None=None, # boolean, broadcastable to `(B, nh, T_q, T_k)`; `True` = may attend
               is_causal:bool=False, # add a (bottom-right aligned) causal mask
               dropout_p:float=0., # dropout on the attention weights (pass 0 at eval time)
-              return_weights:bool=False): # use the plain path and return the weights too
+              return_weights:bool=False, # use the plain path and return the weights too
+              past:int|None=None): # cached tokens before the first query (default: the keys end with the queries)
     "Scaled dot-product attention: SDPA by default, the plain path when `return_weights`; returns `(output, weights|None)`."
     t_q, t_k = q.size(-2), k.size(-2)
-    if is_causal and (mask is not None or t_q != t_k or return_weights):
-        c = causal_mask(t_q, t_k, device=q.device)
+    if mask is not None and mask.size(-1) < t_k: mask = F.pad(mask, (0, t_k - mask.size(-1)), value=False)   # a fixed-size cache's empty slots
+    if is_causal and (mask is not None or t_q != t_k or return_weights or past):
+        c = causal_mask(t_q, t_k, past, device=q.device)
         mask, is_causal = (c if mask is None else mask & c), False
     if return_weights: return plain_attention(q, k, v, mask, dropout_p)
     if q.device.type == 'cpu' and torch.is_autocast_enabled('cpu'):   # CPU SDPA is slow in bf16 (backward ~5×): fp32 inside
@@ -76,7 +79,10 @@ class MultiHeadAttention(nn.Module):
         q, k, v = self.c_attn(x).split(self.n_embd, dim=2)                      # 3 × (B, T, C)
         q, k, v = [t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)   # (B, nh, T, hs)
                    for t in (q, k, v)]
-        if cache is not None: k, v = cache.update(k, v, self.layer_idx)       # (B, nh, T_k, hs)
-        y, w = attention(q, k, v, mask, self.is_causal, self.dropout if self.training else 0., output_attentions)
+        past = None
+        if cache is not None:
+            past = int(cache.get_seq_length(self.layer_idx))                      # tokens cached before these
+            k, v = cache.update(k, v, self.layer_idx)                            # (B, nh, T_k, hs)
+        y, w = attention(q, k, v, mask, self.is_causal, self.dropout if self.training else 0., output_attentions, past)
         y = y.transpose(1, 2).contiguous().view(B, T, C)                       # re-assemble heads: (B, T, C)
         return self.resid_dropout(self.c_proj(y)), w

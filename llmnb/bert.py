@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from transformers import (PretrainedConfig, PreTrainedModel, AutoConfig, AutoModel, AutoModelForMaskedLM,
                           AutoModelForSequenceClassification)
 from transformers.modeling_outputs import BaseModelOutputWithPooling, MaskedLMOutput, SequenceClassifierOutput
-from .blocks import Block, GPT2_NAMES, classification_loss, output_flags, attn_mask
+from .blocks import Block, GPT2_NAMES, classification_loss, output_flags, attn_mask, packed_mask
 
 # %% auto #0
 __all__ = ['BERTConfig', 'BERTPreTrainedModel', 'BERTModel', 'MLMHead', 'BERTForMaskedLM', 'BERTForSequenceClassification',
@@ -80,10 +80,11 @@ class BERTModel(BERTPreTrainedModel):
         if T > self.config.block_size:
             raise ValueError(f'sequence of {T} tokens is longer than block_size={self.config.block_size}: truncate it '
                              f'(tokenizer(..., truncation=True, max_length={self.config.block_size}))')
+        packed = packed_mask(position_ids) if attention_mask is None else None   # sequences packed in a row
         if position_ids is None: position_ids = torch.arange(T, device=x.device)[None]
         if token_type_ids is None: token_type_ids = torch.zeros(B, T, dtype=torch.long, device=x.device)
         x = self.drop(self.ln_e(x + self.wpe(position_ids) + self.wtt(token_type_ids)))   # (B, T, C)
-        mask = attn_mask(attention_mask)                                                # None, or (B|1, 1, T|1, T)
+        mask = attn_mask(attention_mask) if packed is None else packed                  # None, or (B|1, 1, T|1, T)
         plain = output_attentions or self.config._attn_implementation == 'eager'      # the plain path: weights formed
         hs, ws = (), ()
         for block in self.h:

@@ -13,7 +13,7 @@ from transformers.modeling_layers import GradientCheckpointingLayer
 from .attention import MultiHeadAttention, padding_mask
 
 # %% auto #0
-__all__ = ['GPT2_NAMES', 'MLP', 'Block', 'output_flags', 'attn_mask', 'classification_loss']
+__all__ = ['GPT2_NAMES', 'MLP', 'Block', 'output_flags', 'attn_mask', 'packed_mask', 'classification_loss']
 
 # %% ../nbs/02_blocks.ipynb #7394ebf4
 GPT2_NAMES = dict(hidden_size='n_embd', num_attention_heads='n_head', num_hidden_layers='n_layer',
@@ -65,6 +65,15 @@ def attn_mask(attention_mask:torch.Tensor|None # `(B, T_k)` of 1/0, or a 4-D boo
     if attention_mask.ndim == 4: return attention_mask if attention_mask.dtype == torch.bool else attention_mask == 0
     if not torch.compiler.is_compiling() and bool(attention_mask.all()): return None   # eager only: a data-dependent branch
     return padding_mask(attention_mask)
+
+def packed_mask(position_ids:torch.Tensor|None # `(B|1, T)`, restarting at 0 where a new sequence starts
+               )->torch.Tensor|None:
+    "For rows that pack several sequences without padding: `(B, 1, T, T)`, `True` where query and key are in the same sequence; None when no row is packed."
+    if position_ids is None or position_ids.size(-1) < 2: return None
+    starts = position_ids == 0
+    if not torch.compiler.is_compiling() and not bool(starts[:, 1:].any()): return None   # eager only: a data-dependent branch
+    seg = starts.long().cumsum(-1)                                   # (B, T): which sequence each token belongs to
+    return seg[:, None, :, None] == seg[:, None, None, :]
 
 # %% ../nbs/02_blocks.ipynb #a95f535a
 def classification_loss(logits, labels, config):

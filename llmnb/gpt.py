@@ -16,7 +16,7 @@ from transformers.modeling_outputs import BaseModelOutputWithPast, CausalLMOutpu
 try: from transformers import initialization as init   # transformers 5: skips weights already loaded
 except ImportError: from torch.nn import init
 from transformers.utils.deprecation import deprecate_kwarg
-from .blocks import GPT2_NAMES, Block, classification_loss, output_flags, attn_mask
+from .blocks import GPT2_NAMES, Block, classification_loss, output_flags, attn_mask, packed_mask
 
 # %% auto #0
 __all__ = ['GPT', 'GPTConfig', 'GPTPreTrainedModel', 'GPTModel', 'GPTForCausalLM', 'last_token', 'GPTForSequenceClassification',
@@ -102,9 +102,10 @@ class GPTModel(GPTPreTrainedModel):
         if past + T > self.config.block_size:
             raise ValueError(f'sequence of {past + T} tokens is longer than block_size={self.config.block_size}: '
                              'crop the input (or generate fewer tokens)')
+        packed = packed_mask(position_ids) if attention_mask is None and not past else None   # sequences packed in a row
         if position_ids is None: position_ids = _positions(attention_mask, past, T, x.device)
         x = self.drop(x + self.wpe(position_ids))                                  # (B, T, C)
-        mask = attn_mask(attention_mask)                                            # None, or (B|1, 1, T|1, T_k)
+        mask = attn_mask(attention_mask) if packed is None else packed              # None, or (B|1, 1, T|1, T_k)
         plain = output_attentions or self.config._attn_implementation == 'eager'   # the plain path: weights formed
         hs, ws = (), ()
         for block in self.h:
