@@ -201,11 +201,11 @@ def model_card(learn, # the `Learner` of the run
     return '\n'.join(lines)
 
 # %% ../nbs/13_checkpoint.ipynb #54338766
-def _card_is_ours(path:Path)->bool:
-    "A model card may be written unless the folder holds a README.md that llmnb did not write (the user's)."
-    f = path/'README.md'
-    if not f.exists() or 'README.md' in owned_files(path): return True
-    warnings.warn(f'{f} is not llmnb\'s: the model card is not written there', stacklevel=3)
+def _free(path:Path, name:str)->bool:
+    "May an extra of the checkpoint (the model card, the history) be written as `path/name`? Not over a file llmnb did not write, even under `--overwrite`."
+    f = path/name
+    if not f.exists() or name in owned_files(path): return True
+    warnings.warn(f'{f} is not llmnb\'s: it is left as it is, and the run does not write its {name} there', stacklevel=3)
     return False
 
 @patch
@@ -223,8 +223,8 @@ def save_pretrained(self:Learner, path, tok=None, training_state:bool=False, run
             if tok is not None: tok.save_pretrained(tmp)
             if st is not None: torch.save(st, tmp/'training_state.pt')
             if run_config is not None: (tmp/'run.json').write_text(json.dumps(run_config, indent=1))   # the run's arguments
-            if card and hasattr(self, 'recorder'): (tmp/'history.csv').write_text(history_csv(self.recorder))
-            if card and _card_is_ours(Path(path)): (tmp/'README.md').write_text(model_card(self, run_config, Path(path).resolve().name))
+            if card and hasattr(self, 'recorder') and _free(Path(path), 'history.csv'): (tmp/'history.csv').write_text(history_csv(self.recorder))
+            if card and _free(Path(path), 'README.md'): (tmp/'README.md').write_text(model_card(self, run_config, Path(path).resolve().name))
     finally:
         if bar: hf_logging.enable_progress_bar()
     return Path(path)
