@@ -139,7 +139,8 @@ def _load_files(path:Path, cols:dict, sample_by:str, encoding:str)->Dataset:
 
 # %% ../nbs/04_corpus.ipynb #7825da51
 def _pick(ds:Dataset, cols:dict, what:str)->Dataset:
-    "Keep the columns `cols` of `ds` (source name → new name); a clear error for a missing one."
+    "Keep the columns `cols` of `ds` (source name → new name; none given: all of them); a clear error for a missing one."
+    if not cols: return ds
     for c in cols:
         if c not in ds.column_names:
             raise InputError(f'{what} has no column {c!r}; its columns are {ds.column_names}: pass the right column name '
