@@ -44,14 +44,16 @@ def unwrap(m:nn.Module)->nn.Module:
     return m.model if isinstance(m, HFModel) else m
 
 def transformer_splitter(m:nn.Module)->L:
-    "Parameter groups `[embeddings, block 0, ..., block n-1, head]` of a Transformer (ours or any HF model)."
+    "Parameter groups `[embeddings, block 0, ..., block n-1, head]` of a Transformer (ours or any HF model); of a peft model, its adapters only."
     model = unwrap(m)
+    mine = None if not hasattr(model, 'peft_config') else {id(p) for n, p in model.named_parameters() if 'lora_' in n or 'modules_to_save' in n}
     lists = [o for o in model.modules() if isinstance(o, nn.ModuleList) and len(o)]
     if not lists: return L([list(model.parameters())])
     blocks = max(lists, key=lambda o: sum(p.numel() for p in o.parameters()))
     owner = {id(p): i for i, b in enumerate(blocks) for p in b.parameters()}
     emb, head, groups, seen_block = [], [], [[] for _ in blocks], False
     for p in model.parameters():   # registration order; shared (tied) parameters are listed once
+        if mine is not None and id(p) not in mine: continue   # a frozen base weight under adapters: never trained, in no group
         if id(p) in owner: groups[owner[id(p)]].append(p); seen_block = True
         else: (head if seen_block else emb).append(p)
     return L([g for g in [emb, *groups, head] if g])

@@ -22,10 +22,14 @@ from transformers import PreTrainedTokenizerBase
 from .core import InputError, MissingFile
 from .corpus import _read
 from .labelled import TextClsDL, pad_batch
+from .bridge import unwrap
+import math
+import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['ROLES', 'CHATML', 'check_conversation', 'load_chat', 'chatterbot_conversations', 'add_generation_tags',
-           'add_chat_template', 'training_template', 'encode_chat', 'ChatDL', 'ChatDataLoaders', 'chat_dataloaders']
+           'add_chat_template', 'training_template', 'encode_chat', 'ChatDL', 'ChatDataLoaders', 'chat_dataloaders',
+           'assistant_loss']
 
 # %% ../nbs/20_chat_data.ipynb #709917b1
 ROLES = ('system', 'user', 'assistant')
@@ -234,3 +238,22 @@ def chat_dataloaders(train=None, # training conversations: anything `load_chat` 
     dl = partial(ChatDL, tok=tok, max_len=max_len, bs=bs, num_workers=num_workers)
     return ChatDataLoaders(dl(enc(tr, what=what), shuffle=True), dl(enc(va, what=vwhat), shuffle=False), tok=tok, template=template,
                            max_len=max_len, device=device)
+
+# %% ../nbs/20_chat_data.ipynb #b98864de
+@torch.no_grad()
+def assistant_loss(model, # a causal LM (ours, any HF model, a peft model, or fastai's adapter around one)
+                   dl, # a loader of `(inputs, targets)`, targets -100 where nothing is learned (`ChatDL`, `LMDataLoader`)
+                  )->dict:
+    "The mean cross-entropy per target token over all of `dl` (`loss`), its `perplexity`, and the number of `tokens`."
+    model = unwrap(model)
+    was, dev = model.training, next(model.parameters()).device
+    model.eval()
+    tot, n = 0., 0
+    for x, y in dl:
+        x = {k: v.to(dev) for k, v in x.items()} if isinstance(x, dict) else dict(input_ids=x.to(dev))
+        y = y.to(dev)
+        logits = model(**x).logits.float()
+        tot += F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=-100, reduction='sum').item()
+        n += int((y != -100).sum())
+    model.train(was)
+    return dict(loss=tot / n, perplexity=math.exp(tot / n), tokens=n)

@@ -219,7 +219,7 @@ def save_pretrained(self:Learner, path, tok=None, training_state:bool=False, run
     hf_logging.disable_progress_bar()   # no "Writing model shards" bar at every checkpoint
     try:
         with atomic_update(path) as tmp:
-            unwrap(self.model).save_pretrained(tmp, state_dict=sd)
+            unwrap(self.model).save_pretrained(tmp, **({} if sd is None else dict(state_dict=sd)))   # peft models take no state_dict
             if tok is not None: tok.save_pretrained(tmp)
             if st is not None: torch.save(st, tmp/'training_state.pt')
             if run_config is not None: (tmp/'run.json').write_text(json.dumps(run_config, indent=1))   # the run's arguments
@@ -272,9 +272,20 @@ class NaNGuard(Callback):
                                      f'before this step could change the weights; {where}. Lower the learning rate, '
                                      'raise warmup or clip gradients harder.')
 
+# %% ../nbs/13_checkpoint.ipynb #fd8cfdb5
+def _load_adapter_weights(model:nn.Module, path:Path):
+    "Load the adapter of checkpoint `path` into peft model `model`."
+    from peft import set_peft_model_state_dict
+    f = path/'adapter_model.safetensors'
+    if not f.exists(): raise MissingFile(f'{path} has no adapter_model.safetensors: it is not a checkpoint of a LoRA run (leave out --lora-r to resume a full one)')
+    try: res = set_peft_model_state_dict(model, safetensors.torch.load_file(str(f)))
+    except Exception as e: raise InputError(f'{f} does not fit this model (another base model or rank?): {" ".join(str(e).split())[:200]}') from e
+    if res.unexpected_keys: raise InputError(f'{f} does not fit this model: unexpected {res.unexpected_keys[:3]}')
+
 # %% ../nbs/13_checkpoint.ipynb #74cef96f
 def _load_weights(model:nn.Module, path:Path):
-    "Load `path/model.safetensors` into `model`; clear errors for a damaged file or another architecture."
+    "Load `path/model.safetensors` (a peft model: `path/adapter_model.safetensors`) into `model`; clear errors for a damaged file or another architecture."
+    if hasattr(model, 'peft_config'): return _load_adapter_weights(model, path)
     f = path/'model.safetensors'
     if not f.exists(): raise MissingFile(f'{path} has no model.safetensors: it is not a checkpoint folder')
     try: sd = safetensors.torch.load_file(str(f))

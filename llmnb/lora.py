@@ -67,7 +67,9 @@ def add_lora(model:nn.Module, # a model: ours or any `transformers` model
     _check_targets(model, config.target_modules if not isinstance(config.target_modules, set) else sorted(config.target_modules))
     if config.task_type == 'CAUSAL_LM' and not isinstance(model, GenerationMixin):
         raise InputError(f'{type(model).__name__} cannot generate (it is not a GenerationMixin): a CAUSAL_LM adapter needs a causal LM')
-    pm = get_peft_model(model, config)
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='.*is_gradient_checkpointing.*')   # transformers' deprecation, called by peft
+        pm = get_peft_model(model, config)
     if base_name: pm.peft_config['default'].base_model_name_or_path = str(base_name)
     return pm
 
