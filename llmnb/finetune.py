@@ -244,7 +244,8 @@ def _finished(learn, out:Path, epochs:int, say, last_fit:int=1)->dict|None:
     if st['fit'] == last_fit and st['pos'][0] >= epochs:   # the checkpoint at the end of the last fit (`fine_tune`'s second, unfrozen one)
         say(f'run already finished its {st["pos"][0]} unfrozen epochs at step {st["step"]}: nothing to do; to train on, raise --epochs, '
             'or fine-tune its folder (--model) into a new --out')
-        return _results(learn.recorder.metric_names[1:], st['recorder']['values'][-1]) if st.get('recorder') else {}
+        names = (out/'history.csv').read_text().split('\n', 1)[0].split(',')[1:] if (out/'history.csv').exists() else None   # the recorder's columns
+        return _results(names, st['recorder']['values'][-1]) if names and st.get('recorder') else {}
     if prev.get('epochs') not in (None, epochs):
         say(f'--epochs {prev["epochs"]} -> {epochs}: the unfrozen one-cycle schedule is recomputed over {epochs} epochs')
     say(f'resuming the run in {out} from step {st["step"]}')

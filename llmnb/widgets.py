@@ -1,4 +1,4 @@
-"""Watch a Transformer work: an attention viewer (layers × heads × tokens), a live training dashboard, and a sampling playground. They run offline, in JupyterLab and classic Notebook, with no CDN and no build step, and each one draws the same view as a static picture for the docs and for export.
+"""Watch a Transformer work: an attention viewer (layers × heads × tokens), a live training dashboard, a sampling playground and a chat playground. They run offline, in JupyterLab and classic Notebook, with no CDN and no build step, and each one draws the same view as a static picture for the docs and for export.
 
 Docs: https://llmnb.github.io/llmnb/widgets.html.md"""
 
@@ -17,13 +17,15 @@ import matplotlib.pyplot as plt
 from .speed import Throughput
 from .bridge import unwrap
 from fastai.callback.core import Callback
-from fastcore.basics import store_attr
+from fastcore.basics import patch, store_attr
 from fastcore.imports import IN_NOTEBOOK
-from .core import atomic_path
+from .core import InputError, atomic_path
 from .generate import sample, context_len, next_token_probs, token_text
+from .chat import Chat
 
 # %% auto #0
-__all__ = ['attention_weights', 'save_figure', 'SavesFigure', 'AttentionViewer', 'SamplingPlayground', 'TrainingDashboard']
+__all__ = ['attention_weights', 'save_figure', 'SavesFigure', 'AttentionViewer', 'SamplingPlayground', 'ChatPlayground',
+           'TrainingDashboard']
 
 # %% ../nbs/18_widgets.ipynb #3fc5f1b6
 @torch.no_grad()
@@ -314,6 +316,87 @@ class SamplingPlayground(SavesFigure, widgets.VBox):
         ax.set_title(f"next token after {self.prompt.value[-30:]!r}\ntemperature {k['temperature']}, top-k {k['top_k'] or 'off'}, top-p {k['top_p']}", fontsize=9)
         ax.set_xlim(0, 1); ax.set_xlabel('probability')
         return fig
+
+# %% ../nbs/18_widgets.ipynb #a902262e
+_ROLE_STYLE = dict(user='margin-left:20%;background:#dbeafe', assistant='margin-right:20%;background:#f1f5f9',
+                   system='font-style:italic;color:#555;border:1px dashed #ccc')
+
+def _bubbles(msgs:list[dict], note:str='')->str:
+    "A conversation as HTML bubbles (no script): the user's on the right, the assistant's on the left, the system prompt on top."
+    rows = ''.join(f'<div class="llmnb-chat-{m["role"]}" style="{_ROLE_STYLE[m["role"]]};padding:6px 10px;border-radius:10px;margin:4px 0;'
+                   f'white-space:pre-wrap">{html.escape(m["content"]) or "&nbsp;"}</div>' for m in msgs)
+    note = f'<div style="color:#a33;font-size:12px">{html.escape(note)}</div>' if note else ''
+    return f'<div class="llmnb-chat" style="max-height:420px;overflow:auto">{rows or "<i>no message yet</i>"}{note}</div>'
+
+def _token_bars(steps)->str:
+    "For each first token of a reply: the token taken, then the distribution it was drawn from as bars."
+    cols = ''.join(f'<div><div>token {i + 1}: <b style="font-family:monospace">{html.escape(repr(t)[1:-1])}</b></div>{_bars(p)}</div>'
+                   for i, (t, p) in enumerate(steps))
+    return f'<div style="display:flex;flex-wrap:wrap;gap:12px 24px">{cols}</div>' if cols else ''
+
+# %% ../nbs/18_widgets.ipynb #a3813c04
+class ChatPlayground(SavesFigure, widgets.VBox):
+    "A conversation with a chat model: bubbles, a message box, sampling controls, and the distributions of the reply's first tokens."
+    def __init__(self, model, tok, system:str='', temperature:float=0.7, top_p:float=0.9, max_new_tokens:int=60,
+                 n_bars:int=5, k:int=3, seed:int=0): # seeded replies (reply i with `seed + i`), drawn under `fork_rng`
+        self.chat, self.n_bars, self.k, self.note = Chat(model, tok, system or None, temperature, top_p, max_new_tokens, seed=seed), n_bars, k, ''
+        st, wide = dict(style={'description_width': 'initial'}), widgets.Layout(width='95%')
+        self.system = widgets.Text(system, description='system prompt', continuous_update=False, layout=wide, **st)
+        self.temperature = widgets.FloatSlider(temperature, min=0, max=2.0, step=0.05, description='temperature (0: greedy)', **st)
+        self.top_p = widgets.FloatSlider(top_p, min=0.05, max=1.0, step=0.05, description='top-p', **st)
+        self.max_new_tokens = widgets.IntSlider(max_new_tokens, min=1, max=512, description='new tokens', **st)
+        self.message = widgets.Text(placeholder='your message', layout=widgets.Layout(width='70%'))
+        self.send_button, self.reset_button = widgets.Button(description='send', button_style='primary'), widgets.Button(description='reset')
+        self.conversation, self.bars_html = widgets.HTML(), widgets.HTML()
+        self.send_button.on_click(lambda _: self.send())
+        self.reset_button.on_click(lambda _: self.reset())
+        for w in (self.temperature, self.top_p, self.max_new_tokens): w.observe(lambda _: self._settings(), 'value')
+        self.system.observe(lambda c: self.chat.set(system=c['new'] or None).reset() or self._draw(), 'value')
+        super().__init__([self.system, widgets.HBox([self.temperature, self.top_p, self.max_new_tokens]), self.conversation,
+                          widgets.HBox([self.message, self.send_button, self.reset_button]), self.bars_html])
+        self.probs = []
+        self._draw()
+
+    def __repr__(self): return f'ChatPlayground({self.chat!r})'
+    def _settings(self): self.chat.set(temperature=self.temperature.value, top_p=self.top_p.value, max_new_tokens=self.max_new_tokens.value)
+    def _draw(self, *extra:dict):
+        self.conversation.value = _bubbles(self.chat.messages + list(extra), self.note)
+        self.bars_html.value = _token_bars(self.probs)
+
+# %% ../nbs/18_widgets.ipynb #5c589419
+@patch
+def send(self:ChatPlayground, text:str|None=None)->str:
+    "Send `text` (default: the message box's) and show the reply as it is written; then the distributions of its first tokens."
+    text = self.message.value if text is None else text
+    if not text.strip(): return ''
+    self.message.value, self.note, partial = '', '', ['']
+    def grow(s): partial[0] += s; self._draw(dict(role='assistant', content=partial[0]))
+    self._draw(dict(role='user', content=text))   # shown at once, while the model writes
+    try: r = self.chat.reply(text, stream=grow)
+    except InputError as e: self.note, r = str(e), ''
+    if self.chat.dropped: self.note = f"{self.chat.dropped} oldest messages dropped: the conversation no longer fits in {self.chat.max_len} tokens"
+    self.probs = self.chat.token_probs(self.k, self.n_bars) if r else []
+    self._draw()
+    return r
+
+@patch
+def reset(self:ChatPlayground):
+    "Start a new conversation (the system prompt and the settings stay)."
+    self.chat.reset(); self.probs, self.note = [], ''
+    self._draw()
+
+@patch
+def figure(self:ChatPlayground):
+    "The distributions of the last reply's first tokens as a matplotlib figure (the token taken in orange)."
+    steps = self.probs or [('(no reply yet)', [])]
+    fig, axs = plt.subplots(1, len(steps), figsize=(3.2 * len(steps), 0.3 * self.n_bars + 1.2), squeeze=False)
+    for ax, (t, p) in zip(axs[0], steps):
+        names = [repr(a)[1:-1] for a, _ in p][::-1]
+        ax.barh(names, [v for _, v in p][::-1], color=['#ff7f0e' if a == t else '#1f77b4' for a, _ in p][::-1])
+        ax.set_xlim(0, 1); ax.set_title(f'took {t!r}', fontsize=9); ax.tick_params(labelsize=8)
+    fig.suptitle(f'the first tokens of the reply (temperature {self.chat.temperature}, top-p {self.chat.top_p})', fontsize=9)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/18_widgets.ipynb #03fa401f
 class TrainingDashboard(SavesFigure, Callback):

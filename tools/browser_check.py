@@ -1,11 +1,11 @@
 #!/usr/bin/env python
 """Check llmnb's widgets in a real browser: JupyterLab on localhost, driven by headless Chromium through Playwright.
 
-Writes a notebook that shows two `AttentionViewer`s, a `SamplingPlayground` and a `TrainingDashboard` (tiny models, no
-download), serves it with JupyterLab, opens it in Chromium with every request that is not to localhost refused (so a
+Writes a notebook that shows two `AttentionViewer`s, a `SamplingPlayground`, a `ChatPlayground` and a `TrainingDashboard`
+(tiny models, no download), serves it with JupyterLab, opens it in Chromium with every request that is not to localhost refused (so a
 widget that needs a CDN fails here), runs all cells, then checks and screenshots each widget: the viewers draw their
 heat maps, changing the head in the browser changes the cells drawn, hovering a token explains it, the playground shows
-its bars and the dashboard its plot. Prints one JSON line and exits non-zero when a check fails.
+its bars, a message typed into the chat playground is answered in the page with its bars, and the dashboard has its plot. Prints one JSON line and exits non-zero when a check fails.
 
     python tools/browser_check.py [--out DIR] [--chromium PATH]
 """
@@ -16,12 +16,17 @@ import nbformat
 CELLS = [
     "import llmnb\nfrom llmnb.core import set_seed\nfrom llmnb.tokenizers import train_tokenizer\nfrom llmnb.corpus import load_corpus\nfrom llmnb.lm_data import lm_dataloaders\n"
     "from llmnb.gpt import GPT, GPTConfig\nfrom llmnb.learner import lm_learner\n"
-    "from llmnb.widgets import AttentionViewer, SamplingPlayground, TrainingDashboard\n"
+    "from llmnb.widgets import AttentionViewer, SamplingPlayground, ChatPlayground, TrainingDashboard\n"
     "set_seed(0)\ntok = train_tokenizer(load_corpus().select(range(200))['text'], 'bpe', vocab_size=400)\n"
     "gpt = GPT(GPTConfig(vocab_size=len(tok), block_size=128, n_layer=2, n_head=4, n_embd=32))",
     "v1 = AttentionViewer(gpt, tok, 'The quick brown fox jumps over the lazy dog.')\nv1",
     "v2 = AttentionViewer(gpt, tok, ' '.join(['def f(x): return x'] * 12), window=24, view='heads')\nv2",
     "pg = SamplingPlayground(gpt, tok, prompt='The ')\npg",
+    "from transformers import LlamaConfig, LlamaForCausalLM\nfrom llmnb.chat_data import add_chat_template\n"
+    "ltok = train_tokenizer(load_corpus().select(range(50))['text'], 'bpe', vocab_size=300)\n"
+    "llama = LlamaForCausalLM(LlamaConfig(vocab_size=len(ltok), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,\n"
+    "                                     num_key_value_heads=2, max_position_embeddings=128))\n"
+    "add_chat_template(ltok, llama)\ncp = ChatPlayground(llama, ltok, temperature=0, max_new_tokens=8)\ncp",
     "dls = lm_dataloaders(load_corpus().select(range(100)), tok, block_size=32, bs=8, train_batches=20, valid_batches=2)\n"
     "dash = TrainingDashboard(every=5)\nlearn = lm_learner(dls, GPT(GPTConfig(vocab_size=len(tok), block_size=32, n_layer=1, n_head=2, n_embd=16)), cbs=dash)\n"
     "learn.fit(1, 1e-3)",
@@ -100,6 +105,16 @@ def main():
                 pgw = page.locator('.widget-vbox:has(textarea)').first
                 checks['playground_bars'] = pgw.locator('.widget-html span[style*="background"]').count() >= 3
                 pgw.screenshot(path=str(out/'sampling_playground.png'))
+                page.wait_for_selector('.widget-vbox:has(.llmnb-chat)', timeout=a.timeout * 1000)
+                cpw = page.locator('.widget-vbox:has(.llmnb-chat)').first
+                cpw.scroll_into_view_if_needed()
+                cpw.get_by_placeholder('your message').fill('Hello there!')
+                cpw.get_by_role('button', name='send').click()   # the kernel answers: the reply and its bars appear in the page
+                cpw.locator('.llmnb-chat-assistant').wait_for(timeout=a.timeout * 1000)
+                checks['chat_reply'] = cpw.locator('.llmnb-chat-user').inner_text() == 'Hello there!' and cpw.locator('.llmnb-chat-assistant').count() == 1
+                cpw.locator('.widget-html span[style*="background"]').first.wait_for(timeout=30_000)
+                checks['chat_bars'] = cpw.locator('.widget-html span[style*="background"]').count() >= 3
+                cpw.screenshot(path=str(out/'chat_playground.png'))
                 page.wait_for_function("[...document.querySelectorAll('.widget-output img')].length >= 1", timeout=a.timeout * 1000)
                 dash = page.locator('.widget-output:has(img)').first
                 dash.scroll_into_view_if_needed()
