@@ -19,6 +19,7 @@ from fastai.data.core import DataLoaders
 from fastai.torch_core import TitledStr
 from fastcore.basics import store_attr
 from transformers import PreTrainedTokenizerBase
+from transformers.utils import logging as hf_logging
 from .core import InputError, MissingFile
 from .corpus import _read
 from .labelled import TextClsDL, pad_batch
@@ -145,7 +146,10 @@ def add_chat_template(tok:PreTrainedTokenizerBase, # a tokenizer without a chat 
     tok.chat_template, tok.eos_token = template, '<|im_end|>'
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     if model is not None:
-        if model.get_input_embeddings().num_embeddings < len(tok): model.resize_token_embeddings(len(tok), mean_resizing=True)
+        if model.get_input_embeddings().num_embeddings < len(tok):
+            v = hf_logging.get_verbosity(); hf_logging.set_verbosity_error()   # not its note on how the new rows start: said here
+            try: model.resize_token_embeddings(len(tok), mean_resizing=True)
+            finally: hf_logging.set_verbosity(v)
         model.config.eos_token_id = tok.eos_token_id
         if getattr(model, 'generation_config', None) is not None: model.generation_config.eos_token_id = tok.eos_token_id
     return tok
@@ -183,12 +187,22 @@ def encode_chat(b:dict, # a batch of rows with `messages`
 
 # %% ../nbs/20_chat_data.ipynb #bfbed2fa
 class ChatDL(TextClsDL):
-    "Length-sorted, dynamically padded batches of tokenized conversations: `(inputs, targets)`, targets the next token where the assistant speaks."
+    "Length-sorted batches of tokenized conversations, `(inputs, targets)`, targets the next token where the assistant speaks; padded, or packed into one row."
+    def __init__(self, dataset, tok:PreTrainedTokenizerBase, pack:bool=False, **kwargs):
+        self.pack = pack
+        super().__init__(dataset, tok, **kwargs)
+    def new(self, dataset=None, cls=None, **kwargs): return super().new(dataset, cls, **{'pack': self.pack, **kwargs})
     def create_batch(self, idxs):
         rows = self.dataset[list(idxs)]
-        x = pad_batch(rows['input_ids'], self.tok.pad_token_id)
-        y = torch.full_like(x['input_ids'], -100)
-        for i, l in enumerate(rows['labels']): y[i, :len(l) - 1] = torch.tensor(l[1:])   # next-token targets
+        ys = [torch.tensor(l[1:] + [-100]) for l in rows['labels']]   # next-token targets; nothing after a conversation's end
+        if self.pack:   # one row, positions restarting at each conversation: the model keeps them apart (see below)
+            x = dict(input_ids=torch.tensor(sum(rows['input_ids'], []))[None], use_cache=False,
+                     position_ids=torch.cat([torch.arange(len(o)) for o in rows['input_ids']])[None])
+            y = torch.cat(ys)[None]
+        else:
+            x = pad_batch(rows['input_ids'], self.tok.pad_token_id)
+            y = torch.full_like(x['input_ids'], -100)
+            for i, o in enumerate(ys): y[i, :len(o)] = o
         if not (y != -100).any():
             raise InputError(f'rows {rows["row"]}: no assistant token to learn from in this batch: the loss would be zero. '
                              'Every conversation needs a non-empty assistant reply')
@@ -221,6 +235,7 @@ def chat_dataloaders(train=None, # training conversations: anything `load_chat` 
                      bs:int=8, # batch size
                      max_len:int=512, # longer conversations lose their oldest tokens
                      valid_pct:float=0.1, seed:int=42, # the held-out split when `valid` is not given
+                     pack:bool=False, # training batches as one row without padding (position_ids restart at each conversation)
                      num_workers:int=0, device=None,
                      **kwargs)->ChatDataLoaders: # passed to `load_chat` (`split`, `encoding`)
     "Conversations to fastai `DataLoaders` of length-sorted batches whose loss is on the assistant's tokens only."
@@ -236,7 +251,7 @@ def chat_dataloaders(train=None, # training conversations: anything `load_chat` 
     else: va, vwhat = load_chat(valid, **kwargs), str(valid) if isinstance(valid, (str, Path)) else 'the validation data'
     enc = partial(_encoded, tok=tok, template=template, max_len=max_len)
     dl = partial(ChatDL, tok=tok, max_len=max_len, bs=bs, num_workers=num_workers)
-    return ChatDataLoaders(dl(enc(tr, what=what), shuffle=True), dl(enc(va, what=vwhat), shuffle=False), tok=tok, template=template,
+    return ChatDataLoaders(dl(enc(tr, what=what), shuffle=True, pack=pack), dl(enc(va, what=vwhat), shuffle=False), tok=tok, template=template,
                            max_len=max_len, device=device)
 
 # %% ../nbs/20_chat_data.ipynb #b98864de

@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #998a34b5
 from __future__ import annotations
-import os, random, shlex, shutil, tempfile, contextlib, json, signal, sys, threading
+import os, random, shlex, shutil, tempfile, contextlib, json, signal, sys, threading, warnings
 from datetime import datetime
 from pathlib import Path
 import numpy as np
@@ -277,6 +277,8 @@ def command(prog:str, # the command's name, as it starts its messages
     old = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)} if main else {}
     env = os.environ.get('LLMNB_COMMAND')
     os.environ['LLMNB_COMMAND'] = shlex.join([prog, *sys.argv[1:]])   # what a run's model card gives as the way to train it again
+    shown = warnings.showwarning
+    warnings.showwarning = lambda msg, cat, *a, **k: print(f'{prog}: warning: ' + ' '.join(str(msg).split('\n')), file=sys.stderr, flush=True)
     try: yield
     except UserError as e:
         if debug: raise
@@ -291,6 +293,7 @@ def command(prog:str, # the command's name, as it starts its messages
         if env is None: os.environ.pop('LLMNB_COMMAND', None)
         else: os.environ['LLMNB_COMMAND'] = env
         for s, h in old.items(): signal.signal(s, h)
+        warnings.showwarning = shown
         _stop.update(armed=False, signum=None)
 
 # %% ../nbs/00_core.ipynb #0165fbf0

@@ -7,6 +7,7 @@ Docs: https://llmnb.github.io/llmnb/finetune.html.md"""
 # %% ../nbs/17_finetune.ipynb #d59d1b76
 from __future__ import annotations
 import importlib
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -26,7 +27,7 @@ from .distributed import launch
 from fastai.torch_core import rank_distrib
 from fastcore.foundation import L
 from .core import InputError, from_pretrained, command, check_args, at_least, above, one_of, set_seed, check_out, check_space
-from .core import run_args, saved_args, within
+from .core import run_args, saved_args, within, world_size
 from .labelled import cls_dataloaders
 from .corpus import stdlib_classification, split_corpus
 from .generate import context_len
@@ -111,15 +112,9 @@ register_task(Task('causal_lm', AutoModelForCausalLM, accepts=lambda m: isinstan
 # %% ../nbs/17_finetune.ipynb #5d05a069
 def _chat_data(train, valid, tok, a:dict):
     "The `chat` task's data: conversations (`chat_data.chat_dataloaders`), with `a`'s batch size, length and split."
-    return chat_dataloaders(train, tok, valid, bs=a['bs'], max_len=a['max_len'], seed=a['seed'], encoding=a['encoding'])
+    return chat_dataloaders(train, tok, valid, bs=a['bs'], max_len=a['max_len'], seed=a['seed'], encoding=a['encoding'], pack=a.get('pack', False))
 
-register_task(Task('chat', AutoModelForCausalLM, accepts=lambda m: isinstance(m, GenerationMixin),
-                   loss=lambda dls: CrossEntropyLossFlat(ignore_index=-100),
-                   metrics=lambda dls: [TokenAccuracy(), TokenPerplexity()],
-                   head_kwargs=lambda dls: {},
-                   activation=lambda logits: logits.softmax(-1),
-                   decode=lambda p, dls: p.argmax(-1),
-                   index=lambda p: p.argmax(-1), new_head=False, peft_task='CAUSAL_LM', data=_chat_data))
+register_task(dataclasses.replace(TASKS['causal_lm'], name='chat', data=_chat_data))   # causal LM, on conversations
 
 # %% ../nbs/17_finetune.ipynb #2c323ab2
 def _from_gguf(folder:Path, file:str, out:Path):
@@ -222,7 +217,7 @@ def _default_model(task:str='classification')->str:
 
 def _check_finetune_args(a:dict):
     "Every argument of `finetune` (its `locals()`) within its range, before any work."
-    check_args({**a, **a.get('kwargs', {})}, task=one_of(*TASKS), epochs=at_least(1), freeze_epochs=at_least(0),
+    check_args({**a, **a.get('kwargs', {})}, task=one_of(*(k for k, t in TASKS.items() if t.new_head or t.data)), epochs=at_least(1), freeze_epochs=at_least(0),
                lr=above(0), bs=at_least(1), max_len=at_least(2), save_every=at_least(1),
                mixed_precision=one_of('bf16', 'fp16', 'no', 'fp32'), label_sep=(bool, 'must not be empty'),
                report_to=one_of('tensorboard', 'none'), lora_r=at_least(1), lora_alpha=above(0), lora_dropout=within(0, 1, hi_open=True))
@@ -315,10 +310,14 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
              lora_r:int|None=None, lora_alpha:float=16, lora_dropout:float=0.05, # LoRA adapters of rank `lora_r` instead of all weights
              lora_targets:str|None=None, # 'all-linear' or names 'a,b' (default: llmnb's list for our models, else all-linear)
              merge:bool=False, # LoRA: also save the model with its adapters merged, in `out`/merged
+             pack:bool=False, # chat: a training batch's conversations in one row, without padding (one process)
              **kwargs)->dict: # kwargs: passed to `finetune_learner` (mixed_precision, clip, cbs...)
     "Fine-tune a pretrained model on labelled texts or conversations; returns the validation metrics, the learner and the output folder."
     _check_finetune_args(locals())
-    if merge and lora_r is None: raise InputError('argument --merge: there is nothing to merge without LoRA adapters: add --lora-r 8, or leave out --merge')
+    if lora_r is None and (merge or lora_targets):
+        raise InputError(f"argument --{'merge' if merge else 'lora-targets'}: LoRA is off, so there are no adapters to {'merge' if merge else 'place'}: add --lora-r 8, or leave it out")
+    if pack and (t := get_task(task)).data is None: raise InputError(f'argument --pack: packs conversations (--task chat), not {task} examples')
+    if pack and world_size() > 1: raise InputError('argument --pack: a packed batch is one row, which processes cannot share: train on one process, or leave out --pack')
     run, t = run_args(locals(), 'llmnb.finetune.finetune'), get_task(task)
     model = model or _default_model(task)
     out = check_out(out, resume, overwrite, name='finetune')
@@ -329,7 +328,9 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
     tok = from_pretrained(AutoTokenizer, resolve_model(model))
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     name = model if isinstance(model, (str, Path)) else None
-    if t.data is not None: model = _chat_model(model, tok, t)   # conversations: the tokenizer needs a template, which may grow the model
+    if t.data is not None:   # conversations: the tokenizer needs a template, which may grow the model
+        model = _chat_model(model, tok, t)
+        if lora_r is not None: lora_config(model, lora_r, lora_alpha, lora_dropout, lora_targets)   # its targets checked before the data is read
     dls = _data(t, train, valid, tok, locals())
     cbs = L(kwargs.pop('cbs', None)) + report_cbs(report_to, out/'runs') + [SaveCheckpoint(out, every=save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
     learn = finetune_learner(model, dls, task, lr=lr, cbs=cbs, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
@@ -382,6 +383,7 @@ def llmnb_finetune(
     lora_dropout:float=0.05, # dropout on the adapters' input
     lora_targets:str=None, # the layers to adapt: all-linear, or names a,b (default: llmnb's list for our models, else all-linear)
     merge:bool=False, # LoRA: also save the model with its adapters merged into <out>/merged (a plain HF folder)
+    pack:bool=False, # chat: each training batch's conversations in one row without padding (attention kept within each)
     debug:bool=False, # show the traceback of user errors too (also: LLMNB_DEBUG=1)
 ):
     "Fine-tune a pretrained Transformer on labelled texts or conversations with fastai; prints the validation metrics as a final JSON line."
@@ -392,6 +394,6 @@ def llmnb_finetune(
         r = launch(_summary, model, train, valid, text_col, label_col, task, epochs, freeze_epochs, lr, bs, max_len, seed, out,
                    overwrite, save_every, resume, label_sep, encoding, mixed_precision=mixed_precision, report_to=report_to,
                    gradient_checkpointing=gradient_checkpointing, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
-                   lora_targets=lora_targets, merge=merge,
+                   lora_targets=lora_targets, merge=merge, pack=pack,
                    num_processes=num_processes)
         print(json.dumps(r))

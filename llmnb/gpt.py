@@ -99,10 +99,11 @@ class GPTModel(GPTPreTrainedModel):
             if cache is None: cache = DynamicCache(config=self.config)
         else: cache = None
         past = cache.get_seq_length() if cache is not None else 0
-        if past + T > self.config.block_size:
-            raise ValueError(f'sequence of {past + T} tokens is longer than block_size={self.config.block_size}: '
-                             'crop the input (or generate fewer tokens)')
         packed = packed_mask(position_ids) if attention_mask is None and not past else None   # sequences packed in a row
+        n = past + T if packed is None or torch.compiler.is_compiling() else int(position_ids.max()) + 1   # packed: each sequence must fit, not the row
+        if n > self.config.block_size:
+            raise ValueError(f'sequence of {n} tokens is longer than block_size={self.config.block_size}: '
+                             'crop the input (or generate fewer tokens)')
         if position_ids is None: position_ids = _positions(attention_mask, past, T, x.device)
         x = self.drop(x + self.wpe(position_ids))                                  # (B, T, C)
         mask = attn_mask(attention_mask) if packed is None else packed              # None, or (B|1, 1, T|1, T_k)
