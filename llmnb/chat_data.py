@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/chat_data.html.md"""
 
 # %% ../nbs/20_chat_data.ipynb #24322600
 from __future__ import annotations
-import importlib.util, re, warnings
+import contextlib, importlib.util, re, warnings
 from functools import partial
 from pathlib import Path
 import torch
@@ -132,6 +132,13 @@ def add_generation_tags(template:str, # a chat template
     return template[:m.start()] + new + template[m.end():]
 
 # %% ../nbs/20_chat_data.ipynb #35ac910b
+@contextlib.contextmanager
+def _hf_quiet():
+    "Hugging Face's log messages off (what they say, llmnb says in its own words, or checks)."
+    v = hf_logging.get_verbosity(); hf_logging.set_verbosity_error()
+    try: yield
+    finally: hf_logging.set_verbosity(v)
+
 CHATML = ("{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' }}"
           "{% if message['role'] == 'assistant' %}{% generation %}{{ message['content'] + '<|im_end|>' }}{% endgeneration %}"
           "{% else %}{{ message['content'] + '<|im_end|>' }}{% endif %}{{ '\n' }}{% endfor %}"
@@ -147,9 +154,7 @@ def add_chat_template(tok:PreTrainedTokenizerBase, # a tokenizer without a chat 
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     if model is not None:
         if model.get_input_embeddings().num_embeddings < len(tok):
-            v = hf_logging.get_verbosity(); hf_logging.set_verbosity_error()   # not its note on how the new rows start: said here
-            try: model.resize_token_embeddings(len(tok), mean_resizing=True)
-            finally: hf_logging.set_verbosity(v)
+            with _hf_quiet(): model.resize_token_embeddings(len(tok), mean_resizing=True)   # its note on the new rows is said above
         model.config.eos_token_id = tok.eos_token_id
         if getattr(model, 'generation_config', None) is not None: model.generation_config.eos_token_id = tok.eos_token_id
     return tok
@@ -162,7 +167,7 @@ def training_template(tok:PreTrainedTokenizerBase)->str:
     t = add_generation_tags(tok.chat_template, tok.eos_token)
     conv = [dict(role='user', content='alpha question'), dict(role='assistant', content='first answer'),
             dict(role='user', content='beta question'), dict(role='assistant', content='second answer')]
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _hf_quiet():   # a template without tags: HF warns and returns zeros, which is checked below
         warnings.simplefilter('ignore')
         r = tok.apply_chat_template(conv, chat_template=t, tokenize=True, return_dict=True, return_assistant_tokens_mask=True)
     said = tok.decode([i for i, k in zip(r['input_ids'], r['assistant_masks']) if k])
@@ -236,6 +241,7 @@ def chat_dataloaders(train=None, # training conversations: anything `load_chat` 
                      max_len:int=512, # longer conversations lose their oldest tokens
                      valid_pct:float=0.1, seed:int=42, # the held-out split when `valid` is not given
                      pack:bool=False, # training batches as one row without padding (position_ids restart at each conversation)
+                     sort:bool=True, # training batches of similar lengths (less padding); False: random batches
                      num_workers:int=0, device=None,
                      **kwargs)->ChatDataLoaders: # passed to `load_chat` (`split`, `encoding`)
     "Conversations to fastai `DataLoaders` of length-sorted batches whose loss is on the assistant's tokens only."
@@ -251,7 +257,7 @@ def chat_dataloaders(train=None, # training conversations: anything `load_chat` 
     else: va, vwhat = load_chat(valid, **kwargs), str(valid) if isinstance(valid, (str, Path)) else 'the validation data'
     enc = partial(_encoded, tok=tok, template=template, max_len=max_len)
     dl = partial(ChatDL, tok=tok, max_len=max_len, bs=bs, num_workers=num_workers)
-    return ChatDataLoaders(dl(enc(tr, what=what), shuffle=True, pack=pack), dl(enc(va, what=vwhat), shuffle=False), tok=tok, template=template,
+    return ChatDataLoaders(dl(enc(tr, what=what), shuffle=True, pack=pack, sort=sort), dl(enc(va, what=vwhat), shuffle=False), tok=tok, template=template,
                            max_len=max_len, device=device)
 
 # %% ../nbs/20_chat_data.ipynb #b98864de

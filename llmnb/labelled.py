@@ -132,7 +132,7 @@ class TextClsDL(DataLoader):
     def new(self, dataset=None, cls=None, **kwargs):
         return super().new(dataset, cls, **{**dict(tok=self.tok, vocab=self.vocab, max_len=self.max_len, sort=self.sort), **kwargs})
     def get_idxs(self):   # every draw comes from `self.rng`: an epoch's order depends on its seed only (exact resume)
-        if not self.sort: return list(range(len(self.dataset)))
+        if not self.sort: return super().get_idxs()   # in order, or shuffled by fastai (from `self.rng` too)
         return _sorted_idxs(self.lengths, self.bs, self.shuffle, torch.Generator().manual_seed(self.rng.getrandbits(63)))
     def create_item(self, i): return i
     def create_batch(self, idxs):
