@@ -43,10 +43,12 @@ def unwrap(m:nn.Module)->nn.Module:
     m = extract_model_from_parallel(m)
     return m.model if isinstance(m, HFModel) else m
 
+_PEFT_TRAINED = ('lora_', 'modules_to_save', 'trainable_tokens_')   # what peft trains: adapters, full copies of new heads, new tokens' rows
+
 def transformer_splitter(m:nn.Module)->L:
     "Parameter groups `[embeddings, block 0, ..., block n-1, head]` of a Transformer (ours or any HF model); of a peft model, its adapters only."
     model = unwrap(m)
-    mine = None if not hasattr(model, 'peft_config') else {id(p) for n, p in model.named_parameters() if 'lora_' in n or 'modules_to_save' in n}
+    mine = None if not hasattr(model, 'peft_config') else {id(p) for n, p in model.named_parameters() if any(k in n for k in _PEFT_TRAINED)}
     lists = [o for o in model.modules() if isinstance(o, nn.ModuleList) and len(o)]
     if not lists: return L([list(model.parameters())])
     blocks = max(lists, key=lambda o: sum(p.numel() for p in o.parameters()))

@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/chat.html.md"""
 
 # %% ../nbs/22_chat.ipynb #8aa534cc
 from __future__ import annotations
-import json, sys
+import importlib, json, sys
 from pathlib import Path
 import torch
 from fastcore.basics import patch
@@ -18,7 +18,7 @@ from .core import InputError, MissingFile, at_least, check_args, command, flag, 
 from .bridge import unwrap
 from .finetune import resolve_model
 from .generate import context_len, token_text
-from .lora import add_lora, load_adapter
+from .lora import load_adapter
 
 # %% auto #0
 __all__ = ['NO_TEMPLATE', 'RULES', 'HELP', 'load_chat_model', 'TextStream', 'Chat', 'chat_command', 'say', 'llmnb_chat']
@@ -218,7 +218,7 @@ def say(chat:Chat, text:str, out=None, err=None):
 
 def _interactive(chat:Chat):
     "The terminal: a `> ` prompt with line editing and `/commands`; Ctrl-C stops a reply, Ctrl-D or /quit leaves."
-    try: import readline   # noqa: F401 (line editing and history for `input`)
+    try: importlib.import_module('readline')   # line editing and history for `input`, once imported
     except ImportError: pass
     print(f'llmnb-chat: context of {chat.max_len} tokens; /help for commands, Ctrl-D to quit', file=sys.stderr)
     while True:

@@ -156,6 +156,7 @@ def _call(rc:dict)->str|None:
 def _data(rc:dict)->str|None:
     "What the run trained on, as its arguments say."
     mem = rc.get('_in_memory', {})
+    if rc.get('_data'): return rc['_data']   # a recipe's own default, described by the recipe
     for k in ('train', 'corpus'):
         if rc.get(k) is not None: return f'`{rc[k]}`'
         if k in mem: return f'given in memory ({mem[k]})'
@@ -173,14 +174,17 @@ def model_card(learn, # the `Learner` of the run
               )->str:
     "A Hugging Face model card (`README.md`) for the model `learn` trains: what it is, its data, results, hyper-parameters, and how to train it again."
     rc, m = dict(run_config or {}), unwrap(learn.model)
-    arch = type(m).__name__
+    lora = getattr(m, 'peft_config', {}).get('default')   # a peft model: the folder holds its adapter
+    arch = type(m.get_base_model() if lora else m).__name__
     pipe = next((v for k, v in _PIPELINES.items() if arch.endswith(k)), None)
-    base, mem, data = rc.get('model'), rc.get('_in_memory', {}), _data(rc)
-    meta = ['library_name: transformers', *([f'pipeline_tag: {pipe}'] if pipe else []), 'tags:', '- llmnb', '- fastai',
-            *([f'base_model: {base}'] if _hub_id(base) else [])]
+    base, mem, data = rc.get('model') or rc.get('_base') or (lora and lora.base_model_name_or_path), rc.get('_in_memory', {}), _data(rc)
+    meta = [f'library_name: {"peft" if lora else "transformers"}', *([f'pipeline_tag: {pipe}'] if pipe else []), 'tags:', '- llmnb', '- fastai',
+            *(['- lora'] if lora else []), *([f'base_model: {base}'] if _hub_id(base) else [])]
+    what = (f'LoRA adapters (rank {lora.r}, alpha {lora.lora_alpha}, on {", ".join(sorted({str(t).split(".")[-1] for t in lora.target_modules}) if not isinstance(lora.target_modules, str) else [lora.target_modules])}) '
+            f'for a `{arch}`, {_count(sum(p.numel() for p in m.parameters() if p.requires_grad))} trainable parameters,') if lora else \
+           f'A `{arch}` ({_count(m.num_parameters())} parameters)'
     lines = ['---', *meta, '---', '', f'# {name}', '',
-             f'A `{arch}` ({_count(m.num_parameters())} parameters) trained with [llmnb](https://github.com/llmnb/llmnb) '
-             + (f'from `{base}`.' if base else 'from random weights.'), '',
+             f'{what} trained with [llmnb](https://github.com/llmnb/llmnb) ' + (f'from `{base}`.' if base else 'from random weights.'), '',
              f'- **task**: {rc.get("task") or pipe or "see the hyper-parameters"}',
              *([f'- **data**: {data}'] if data else []),
              f'- **steps**: {learn.train_iter} (this card is rewritten with every checkpoint)', '']
@@ -219,7 +223,8 @@ def save_pretrained(self:Learner, path, tok=None, training_state:bool=False, run
     hf_logging.disable_progress_bar()   # no "Writing model shards" bar at every checkpoint
     try:
         with atomic_update(path) as tmp:
-            unwrap(self.model).save_pretrained(tmp, **({} if sd is None else dict(state_dict=sd)))   # peft models take no state_dict
+            m = unwrap(self.model)
+            m.save_pretrained(tmp, **(dict(state_dict=sd) if sd is not None else dict(save_embedding_layers=False) if hasattr(m, 'peft_config') else {}))
             if tok is not None: tok.save_pretrained(tmp)
             if st is not None: torch.save(st, tmp/'training_state.pt')
             if run_config is not None: (tmp/'run.json').write_text(json.dumps(run_config, indent=1))   # the run's arguments

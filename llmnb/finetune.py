@@ -33,7 +33,7 @@ from .corpus import stdlib_classification, split_corpus
 from .generate import context_len
 from .bridge import unwrap, HFLearner
 from transformers import AutoTokenizer, AutoConfig
-import importlib.util, math, os, shutil, sys
+import importlib.util, os, shutil, sys
 from .core import llmnb_home, atomic_update
 from .chat_data import chat_dataloaders, add_chat_template, assistant_loss
 from .lora import lora_config, add_lora, trainable_summary, merge_lora
@@ -253,11 +253,12 @@ def _checkpointing(model):
     model.gradient_checkpointing_enable()
     if hasattr(model, 'enable_input_require_grads'): model.enable_input_require_grads()   # frozen embeddings (LoRA): checkpoints still get gradients
 
-def _chat_model(model, tok, t:Task):
-    "A chat task's model loaded by name (`model` if it is one already), and the tokenizer given ChatML if it has no template (our tokenizers)."
+def _chat_model(model, tok, t:Task)->tuple:
+    "A chat task's model loaded by name (`model` if it is one already), the tokenizer given ChatML if it has no template (our tokenizers), and the ids of the tokens that added."
     if isinstance(model, (str, Path)): model = from_pretrained(t.auto, resolve_model(model), '--model')
+    n = len(tok)
     if not getattr(tok, 'chat_template', None): add_chat_template(tok, model)
-    return model
+    return model, list(range(n, len(tok)))
 
 def _data(t:Task, train, valid, tok, a:dict):
     "The task's `DataLoaders`: its own reader (`Task.data`), else labelled texts; with no data, the embedded docstring task."
@@ -328,12 +329,15 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
     tok = from_pretrained(AutoTokenizer, resolve_model(model))
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     name = model if isinstance(model, (str, Path)) else None
+    run['_base'], lora = None if name is None else str(name), None
     if t.data is not None:   # conversations: the tokenizer needs a template, which may grow the model
-        model = _chat_model(model, tok, t)
-        if lora_r is not None: lora_config(model, lora_r, lora_alpha, lora_dropout, lora_targets)   # its targets checked before the data is read
+        model, new = _chat_model(model, tok, t)
+        if train is None: run['_data'] = 'the chatterbot-corpus English conversations (`llmnb.chat_data.chatterbot_conversations`)'
+        if lora_r is not None:   # checked before the data is read; new tokens' embeddings train with the adapters (peft's trainable tokens)
+            lora = lora_config(model, lora_r, lora_alpha, lora_dropout, lora_targets, task_type=t.peft_task, trainable_token_indices=new or None)
     dls = _data(t, train, valid, tok, locals())
     cbs = L(kwargs.pop('cbs', None)) + report_cbs(report_to, out/'runs') + [SaveCheckpoint(out, every=save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
-    learn = finetune_learner(model, dls, task, lr=lr, cbs=cbs, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
+    learn = finetune_learner(model, dls, task, lr=lr, cbs=cbs, lora=lora, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
                              lora_targets=lora_targets, **kwargs)
     if name is not None and lora_r is not None: unwrap(learn.model).peft_config['default'].base_model_name_or_path = str(name)
     _check_len(max_len, unwrap(learn.model).config)
