@@ -11,8 +11,10 @@ adapters (peft LoRA r 8, alpha 16, dropout 0.05 on every linear layer but the he
 0.9/0.999, eps 1e-8, no weight decay, clip 1.0, a constant lr 1e-3), batch 8, `--steps` optimizer steps, bf16 autocast on the
 CPU for both (`--fp32`: neither), seed 42:
 
-- `llmnb`: `chat_dataloaders` (length-sorted batches, dynamic padding) → `finetune_learner(..., 'chat', lora_r=8, ...)` →
-  `fit` at a constant lr, stopped after `--steps` batches, no validation pass;
+- `llmnb`: `chat_dataloaders(..., pack=True)` (random batches, each packed in one row without padding, positions restarting at
+  each conversation: what `finetune` does for a model that keeps packed conversations apart, as this Llama does, checked with
+  `keeps_packs_apart`; `--llmnb-batches sorted|random`: padded batches, length-sorted or drawn at random) →
+  `finetune_learner(..., 'chat', lora_r=8, ...)` → `fit` at a constant lr, stopped after `--steps` batches, no validation pass;
 - `trl`: `SFTTrainer(peft_config=LoraConfig(...), args=SFTConfig(assistant_only_loss=True, packing=False, padding_free=False,
   max_length=256, truncation_mode='keep_end', lr_scheduler_type='constant', bf16=True, use_cpu=True, ...))` (random batches,
   padded to the batch's longest),
@@ -48,17 +50,23 @@ Measured on the 2-core machine this was written on (`--steps 30 --threads 1`; he
 
 | run | llmnb tokens/s | TRL tokens/s | ratio (turns' quartiles) | padding | held-out loss llmnb / TRL | peak MB llmnb / TRL |
 |---|---|---|---|---|---|---|
-| seed 42, busy machine | 83 | 47 | 1.78 (1.06/1.57/2.58) | 9% / 42% | 1.244 / 1.049 | 8958 / 8586 |
-| seed 1 | 136 | 66 | 2.06 (1.73/2.12/2.37) | 6% / 45% | 1.364 / 1.051 | 4759 / 7518 |
-| seed 1, `--llmnb-random-batches` | 81 | 64 | 1.25 (0.99/1.25/1.49) | 46% / 45% | 1.017 / 1.051 | 8998 / 7534 |
-| seed 42, `--llmnb-random-batches` | 87 | 72 | 1.20 (0.86/1.12/1.62) | 39% / 42% | 1.054 / 1.049 | 8548 / 8572 |
-| seed 2, `--llmnb-random-batches` | 79 | 70 | 1.12 (0.74/0.91/1.49) | 44% / 42% | 1.039 / 1.020 | 8485 / 6590 |
+| seed 42 (packed, the default) | 129 | 72 | 1.79 (1.22/1.39/2.41) | 0% / 42% | 1.054 / 1.049 | 4503 / 8460 |
+| seed 1 (packed) | 118 | 60 | 1.98 (1.64/1.91/2.29) | 0% / 45% | 1.018 / 1.051 | 4676 / 7668 |
+| seed 2 (packed) | 128 | 70 | 1.83 (1.38/1.64/2.08) | 0% / 42% | 1.039 / 1.020 | 4631 / 6603 |
+| seed 42, `--llmnb-batches sorted`, busy machine | 83 | 47 | 1.78 (1.06/1.57/2.58) | 9% / 42% | 1.244 / 1.049 | 8958 / 8586 |
+| seed 1, `--llmnb-batches sorted` | 136 | 66 | 2.06 (1.73/2.12/2.37) | 6% / 45% | 1.364 / 1.051 | 4759 / 7518 |
+| seed 1, `--llmnb-batches random` | 81 | 64 | 1.25 (0.99/1.25/1.49) | 46% / 45% | 1.017 / 1.051 | 8998 / 7534 |
+| seed 42, `--llmnb-batches random` | 87 | 72 | 1.20 (0.86/1.12/1.62) | 39% / 42% | 1.054 / 1.049 | 8548 / 8572 |
+| seed 2, `--llmnb-batches random` | 79 | 70 | 1.12 (0.74/0.91/1.49) | 44% / 42% | 1.039 / 1.020 | 8485 / 6590 |
 
 Both see token for token the same training rows (input ids and labels checked equal, all 1823). Length-sorted batches
-give the speed, and after 30 steps a higher held-out loss: drawn at random, as TRL's, llmnb's batches reach TRL's loss
-(-0.034, +0.005, +0.020 on three seeds) at 1.12-1.25x its speed. Peak memory follows the largest batch met (sorted batches meet the
-longest conversations together, or not at all in 30 steps); TRL 1.16 computes its loss with a fused LM head that never
-holds the logits (8 x length x 49,152), which llmnb holds, in fp32 for the loss.
+give speed, and after 30 steps a higher held-out loss (+0.19, +0.31): batches of look-alike conversations (all greetings,
+all one-line jokes) pull each step one way. Drawn at random, as TRL's, llmnb's batches reach TRL's loss (-0.034, +0.005,
++0.020 on three seeds: which conversations come first moves the loss by that much, in either direction) but carry TRL's
+padding. Packed in one row, random batches carry none: TRL's loss (-0.033, +0.005, +0.019; mean -0.003) at 1.79-1.98x
+its speed and 55-70% of its peak memory, on each of the three seeds. Peak memory follows the largest batch met: a padded
+batch is 8 x its longest conversation, a packed row only the conversations' own tokens (TRL 1.16 computes its loss with a
+fused LM head that never holds the logits, 8 x length x 49,152; llmnb holds them, for the packed tokens only).
 
 Memory: without gradient checkpointing a batch's activations grow with its padded size: at `--max-len 256` each process
 peaked near 9 GB (above), and at 512 one reached 10 GB by step 35 and the two outgrew the 24 GB machine. On a machine shared with other
@@ -66,7 +74,7 @@ work, `--threads 1` (one torch thread in each process) keeps a busy neighbour fr
 threads on 2 busy cores, a step was 7x slower).
 
     python bench/sft_vs_trl.py [--steps 60] [--lr 1e-3] [--interleave 5] [--max-len 256] [--fp32] [--seed 42] [--threads 0]
-                               [--model HuggingFaceTB/SmolLM2-135M-Instruct] [--trl-gradient-checkpointing] [--llmnb-random-batches] [--smoke]
+                               [--model HuggingFaceTB/SmolLM2-135M-Instruct] [--trl-gradient-checkpointing] [--llmnb-batches packed|sorted|random] [--smoke]
 """
 import argparse, json, math, queue, resource, sys, tempfile, time, warnings
 import multiprocessing as mp
@@ -141,14 +149,15 @@ def run_llmnb(a, path, ready, baton=None):
     from fastai.callback.core import Callback, CancelTrainException, CancelValidException
     from transformers import AutoTokenizer
     from llmnb.core import set_seed
-    from llmnb.chat_data import chat_dataloaders
+    from llmnb.chat_data import chat_dataloaders, keeps_packs_apart
     from llmnb.finetune import finetune_learner
     from llmnb.bridge import unwrap
     from llmnb.learner import silence
     tok = AutoTokenizer.from_pretrained(path)
     tr, va = conversations(a)
     set_seed(a.seed)
-    dls = chat_dataloaders(None, tok, bs=BS, max_len=a.max_len, valid_pct=VALID_PCT, seed=SPLIT_SEED, sort=not a.llmnb_random_batches)
+    dls = chat_dataloaders(None, tok, bs=BS, max_len=a.max_len, valid_pct=VALID_PCT, seed=SPLIT_SEED,
+                           pack=a.llmnb_batches == 'packed', sort=a.llmnb_batches == 'sorted')
     assert list(dls.valid_ds['row']) == list(va['row']) and len(dls.train_ds) == len(tr), 'llmnb and TRL would see different splits'
     times, tokens, sizes = [], [], []
     class Steps(Callback):   # times each training step, counts its tokens, hands over every `baton.k` steps, stops after `a.steps`
@@ -157,7 +166,8 @@ def run_llmnb(a, path, ready, baton=None):
         def after_batch(self):
             if not self.training: return
             times.append(time.perf_counter() - self.t)
-            m = self.xb[0]['attention_mask']; tokens.append(int(m.sum())); sizes.append(m.numel())
+            m = self.xb[0].get('attention_mask', self.xb[0]['input_ids'])   # a packed row has no padding and no mask
+            tokens.append(int((m != 0).sum()) if 'attention_mask' in self.xb[0] else m.numel()); sizes.append(m.numel())
             if len(times) >= a.steps: raise CancelTrainException()
             if baton: progress('llmnb', times, tokens, a); baton.step('llmnb', len(times) - 1)
             self.t = time.perf_counter()
@@ -167,6 +177,7 @@ def run_llmnb(a, path, ready, baton=None):
                              mixed_precision=None if a.fp32 else 'bf16', cbs=[Steps()])
     silence(learn)
     model = unwrap(learn.model)
+    if a.llmnb_batches == 'packed': assert keeps_packs_apart(model), 'this model would let packed conversations see each other'
     info = dict(trainable=sum(p.numel() for p in model.parameters() if p.requires_grad), dtype=str(next(model.parameters()).dtype))
     ready.wait()
     if baton: baton.start('llmnb')
@@ -217,14 +228,45 @@ def run_trl(a, path, ready, baton=None):
 
 RUNS = dict(llmnb=run_llmnb, trl=run_trl)
 
-def _process(who, a, path, ready, baton, q):
+def _process(run, who, a, path, ready, baton, q):
+    "One training in its own process: `run(a, path, ready, baton)`'s results (or its error) put on `q`."
     quiet()
     torch.set_num_threads(a.threads or torch.get_num_threads())
-    try: q.put((who, RUNS[who](a, path, ready, baton)))
+    try: q.put((who, run(a, path, ready, baton)))
     except BaseException as e:
         if baton: baton.finish(who)
         ready.abort()
         q.put((who, f'{type(e).__name__}: {e}')); raise
+
+def train_all(runs:dict, a, path)->dict:
+    "Each of `runs` (name: training function) in a process of its own, taking turns every `a.interleave` steps (0: one after the other); their results."
+    who, out = list(runs), {}
+    ctx = mp.get_context('spawn')
+    baton, q, ready = (Baton(a.interleave, ctx, who) if a.interleave else None), ctx.Queue(), ctx.Barrier(len(who))
+    if baton:   # a process each, set up together, then taking turns every `--interleave` steps
+        ps = [ctx.Process(target=_process, args=(runs[w], w, a, path, ready, baton, q)) for w in who]
+        for p_ in ps: p_.start()
+        while len(out) < len(who):
+            try: w, r = q.get(timeout=5)
+            except queue.Empty:   # a process killed from outside (out of memory) says nothing: stop the other
+                dead = [(w, p_.exitcode) for w, p_ in zip(who, ps) if p_.exitcode not in (None, 0)]
+                if dead:
+                    for p_ in ps: p_.kill()
+                    sys.exit(f'{dead[0][0]} died (exit code {dead[0][1]}; -9: killed, perhaps for memory)')
+                continue
+            if isinstance(r, str):
+                for p_ in ps: p_.kill()
+                sys.exit(f'{w} failed: {r}')
+            out[w] = r
+        for p_ in ps: p_.join()
+    else:   # one after the other, a process each (a process's peak memory is its own)
+        for w in who:
+            ready = ctx.Barrier(1)   # nothing to wait for
+            p_ = ctx.Process(target=_process, args=(runs[w], w, a, path, ready, None, q)); p_.start()
+            w, r = q.get()
+            if isinstance(r, str): sys.exit(f'{w} failed: {r}')
+            out[w] = r; p_.join()
+    return out
 
 def smoke_model(folder:Path)->str:
     "A tiny random Llama and a small byte-level BPE tokenizer with ChatML, trained on the conversations, saved in `folder`."
@@ -263,7 +305,9 @@ def main():
     p.add_argument('--trl-gradient-checkpointing', action='store_true', help="SFTConfig's default (off here, as in llmnb)")
     p.add_argument('--seed', type=int, default=42)
     p.add_argument('--threads', type=int, default=0, help="torch threads in each process (0: torch's default, one a core)")
-    p.add_argument('--llmnb-random-batches', action='store_true', help="llmnb's batches drawn at random as TRL's, not sorted by length")
+    p.add_argument('--llmnb-batches', choices=['packed', 'sorted', 'random'], default='packed',
+                   help="llmnb's batches: drawn at random and packed in one row (finetune's default for a model that keeps them apart), "
+                        "or padded, length-sorted or drawn at random")
     p.add_argument('--smoke', action='store_true', help='a tiny random Llama and tokenizer, 3 steps, turns every step')
     a = p.parse_args()
     quiet()
@@ -285,32 +329,7 @@ def main():
     before, n_eval = heldout_loss(AutoModelForCausalLM.from_pretrained(path), tok, conversations(a)[1], a.max_len)
     print('before', json.dumps(dict(eval_loss=before, eval_tokens=n_eval)), flush=True)
 
-    who, runs = ['llmnb', 'trl'], {}
-    ctx = mp.get_context('spawn')
-    baton, q, ready = (Baton(a.interleave, ctx, who) if a.interleave else None), ctx.Queue(), ctx.Barrier(len(who))
-    if baton:   # a process each, set up together, then taking turns every `--interleave` steps
-        ps = [ctx.Process(target=_process, args=(w, a, path, ready, baton, q)) for w in who]
-        for p_ in ps: p_.start()
-        while len(runs) < len(who):
-            try: w, r = q.get(timeout=5)
-            except queue.Empty:   # a process killed from outside (out of memory) says nothing: stop the other
-                dead = [(w, p_.exitcode) for w, p_ in zip(who, ps) if p_.exitcode not in (None, 0)]
-                if dead:
-                    for p_ in ps: p_.kill()
-                    sys.exit(f'{dead[0][0]} died (exit code {dead[0][1]}; -9: killed, perhaps for memory)')
-                continue
-            if isinstance(r, str):
-                for p_ in ps: p_.kill()
-                sys.exit(f'{w} failed: {r}')
-            runs[w] = r
-        for p_ in ps: p_.join()
-    else:   # one after the other, a process each (a process's peak memory is its own)
-        for w in who:
-            ready = ctx.Barrier(1)   # nothing to wait for
-            p_ = ctx.Process(target=_process, args=(w, a, path, ready, None, q)); p_.start()
-            w, r = q.get()
-            if isinstance(r, str): sys.exit(f'{w} failed: {r}')
-            runs[w] = r; p_.join()
+    runs = train_all(RUNS, a, path)
     for w, r in runs.items():
         print(w, json.dumps({k: v for k, v in r.items() if k not in ('times', 'tokens', 'sizes')}), flush=True)
 
@@ -328,7 +347,7 @@ def main():
                llmnb_tokens=sum(l['tokens']), trl_tokens=sum(t['tokens']),
                llmnb_ms_per_step=1000 * sum(l['times'][1:]) / (len(l['times']) - 1), trl_ms_per_step=1000 * sum(t['times'][1:]) / (len(t['times']) - 1),
                trainable_params=[l['trainable'], t['trainable']], dtype='fp32' if a.fp32 else 'bf16 autocast (fp32 weights)',
-               weights_dtype=[l['dtype'], t['dtype']], lr=a.lr, bs=BS, max_len=a.max_len, interleave=a.interleave, seed=a.seed, llmnb_random_batches=a.llmnb_random_batches,
+               weights_dtype=[l['dtype'], t['dtype']], lr=a.lr, bs=BS, max_len=a.max_len, interleave=a.interleave, seed=a.seed, llmnb_batches=a.llmnb_batches,
                smoke=a.smoke, wall_s=round(time.perf_counter() - t0, 1))
     print(json.dumps(res))
 

@@ -21,25 +21,26 @@ GPT2_NAMES = dict(hidden_size='n_embd', num_attention_heads='n_head', num_hidden
 
 # %% ../nbs/02_blocks.ipynb #e9a20dd7
 class MLP(nn.Module):
-    "Position-wise feed-forward: `n_embd → 4·n_embd → GELU → n_embd`."
-    def __init__(self, n_embd:int, dropout:float=0., bias:bool=True, approximate:str='tanh'):
+    "Position-wise feed-forward: `n_embd → n_inner → GELU → n_embd` (`n_inner` 4·`n_embd` unless given)."
+    def __init__(self, n_embd:int, dropout:float=0., bias:bool=True, approximate:str='tanh', n_inner:int|None=None):
         super().__init__()
-        self.c_fc = nn.Linear(n_embd, 4*n_embd, bias=bias)
+        n_inner = n_inner or 4*n_embd
+        self.c_fc = nn.Linear(n_embd, n_inner, bias=bias)
         self.gelu = nn.GELU(approximate=approximate)
-        self.c_proj = nn.Linear(4*n_embd, n_embd, bias=bias)
+        self.c_proj = nn.Linear(n_inner, n_embd, bias=bias)
         self.dropout = nn.Dropout(dropout)
     def forward(self, x): return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))   # (B, T, C)
 
 class Block(GradientCheckpointingLayer):
     "Transformer block: (causal) self-attention then MLP, each with a residual connection and a LayerNorm; HF gradient checkpointing applies to it."
     def __init__(self, n_embd:int, n_head:int, dropout:float=0., bias:bool=True, eps:float=1e-5,
-                 is_causal:bool=True, pre_ln:bool=True, approximate:str='tanh', layer_idx:int=0):
+                 is_causal:bool=True, pre_ln:bool=True, approximate:str='tanh', layer_idx:int=0, n_inner:int|None=None):
         super().__init__()
         self.pre_ln = pre_ln
         self.ln_1 = nn.LayerNorm(n_embd, eps=eps, bias=bias)
         self.attn = MultiHeadAttention(n_embd, n_head, dropout, bias, is_causal, layer_idx)
         self.ln_2 = nn.LayerNorm(n_embd, eps=eps, bias=bias)
-        self.mlp = MLP(n_embd, dropout, bias, approximate)
+        self.mlp = MLP(n_embd, dropout, bias, approximate, n_inner)
 
     def forward(self, x, mask=None, cache=None, output_attentions=False):   # x: (B, T, C)
         if self.pre_ln:

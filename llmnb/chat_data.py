@@ -30,7 +30,7 @@ import torch.nn.functional as F
 # %% auto #0
 __all__ = ['ROLES', 'CHATML', 'check_conversation', 'load_chat', 'chatterbot_conversations', 'add_generation_tags',
            'add_chat_template', 'training_template', 'encode_chat', 'ChatDL', 'ChatDataLoaders', 'chat_dataloaders',
-           'assistant_loss']
+           'keeps_packs_apart', 'assistant_loss']
 
 # %% ../nbs/20_chat_data.ipynb #709917b1
 ROLES = ('system', 'user', 'assistant')
@@ -241,10 +241,10 @@ def chat_dataloaders(train=None, # training conversations: anything `load_chat` 
                      max_len:int=512, # longer conversations lose their oldest tokens
                      valid_pct:float=0.1, seed:int=42, # the held-out split when `valid` is not given
                      pack:bool=False, # training batches as one row without padding (position_ids restart at each conversation)
-                     sort:bool=True, # training batches of similar lengths (less padding); False: random batches
+                     sort:bool|None=None, # batches of similar lengths (less padding) or random ones (default: sorted unless packed)
                      num_workers:int=0, device=None,
                      **kwargs)->ChatDataLoaders: # passed to `load_chat` (`split`, `encoding`)
-    "Conversations to fastai `DataLoaders` of length-sorted batches whose loss is on the assistant's tokens only."
+    "Conversations to fastai `DataLoaders` of length-sorted padded batches (or packed rows) whose loss is on the assistant's tokens only."
     if tok is None: raise InputError('chat_dataloaders needs the model\'s tokenizer (tok=)')
     if tok.pad_token_id is None: tok.pad_token = tok.eos_token
     template = training_template(tok)
@@ -255,10 +255,29 @@ def chat_dataloaders(train=None, # training conversations: anything `load_chat` 
         sp = tr.train_test_split(test_size=valid_pct, seed=seed)
         tr, va, vwhat = sp['train'], sp['test'], what
     else: va, vwhat = load_chat(valid, **kwargs), str(valid) if isinstance(valid, (str, Path)) else 'the validation data'
+    sort = not pack if sort is None else sort   # packed batches have no padding to save: random ones learn better (bench/sft_vs_trl.py)
     enc = partial(_encoded, tok=tok, template=template, max_len=max_len)
     dl = partial(ChatDL, tok=tok, max_len=max_len, bs=bs, num_workers=num_workers)
     return ChatDataLoaders(dl(enc(tr, what=what), shuffle=True, pack=pack, sort=sort), dl(enc(va, what=vwhat), shuffle=False), tok=tok, template=template,
                            max_len=max_len, device=device)
+
+# %% ../nbs/20_chat_data.ipynb #5cce85a6
+@torch.no_grad()
+def keeps_packs_apart(model)->bool:
+    "Whether `model` keeps sequences packed in one row apart when `position_ids` restart at 0 (tried on two short random sequences)."
+    m = unwrap(model)
+    dev, dt = next(m.parameters()).device, next(m.parameters()).dtype
+    g = torch.Generator().manual_seed(0)
+    a, b = (torch.randint(0, m.config.vocab_size, (n,), generator=g) for n in (5, 4))
+    was = m.training; m.eval()
+    try:
+        pos = torch.cat([torch.arange(5), torch.arange(4)])[None].to(dev)
+        packed = m(input_ids=torch.cat([a, b])[None].to(dev), position_ids=pos, use_cache=False).logits[0, 5:].float()
+        alone = m(input_ids=b[None].to(dev), use_cache=False).logits[0].float()
+    except (TypeError, ValueError): return False   # it takes no position_ids
+    finally: m.train(was)
+    tol = 1e-4 if dt == torch.float32 else 3e-2   # half precision: kernels differ by more than fp32's rounding
+    return bool((packed - alone).abs().max() <= tol * (1 + alone.abs().max()))
 
 # %% ../nbs/20_chat_data.ipynb #b98864de
 @torch.no_grad()

@@ -35,8 +35,14 @@ from .bridge import unwrap, HFLearner
 from transformers import AutoTokenizer, AutoConfig
 import importlib.util, os, shutil, sys
 from .core import llmnb_home, atomic_update
-from .chat_data import chat_dataloaders, add_chat_template, assistant_loss
+from .chat_data import chat_dataloaders, add_chat_template, assistant_loss, keeps_packs_apart
 from .lora import lora_config, add_lora, trainable_summary, merge_lora
+from functools import partial
+from transformers import AutoModelForSeq2SeqLM
+from .metrics import generation_metrics
+from .tokenizers import train_tokenizer
+from .seq2seq import Seq2Seq, Seq2SeqConfig
+from .seq2seq_data import seq2seq_dataloaders, catalogue_pairs, python_functions, hash_split, Seq2SeqDL, read_pairs
 
 # %% auto #0
 __all__ = ['TASKS', 'OFFLINE_MODELS', 'Task', 'register_task', 'get_task', 'resolve_model', 'TaskLearner', 'finetune_learner',
@@ -58,6 +64,8 @@ class Task:
     new_head: bool = True # the head is new: `finetune` trains it alone first (a causal LM keeps its own)
     peft_task: str|None = None # peft's task type for LoRA ('SEQ_CLS': the new head is trained in full and saved with the adapter)
     data: Callable|None = None # (train, valid, tok, args) -> DataLoaders; None: labelled texts (`cls_dataloaders`)
+    prepare: Callable|None = None # (model, tok, task) -> (model, ids of added tokens): fit a loaded model and tokenizer to the data (chat: a template)
+    fresh: Callable|None = None # (train, args) -> (model, tok): a new llmnb model and tokenizer when `finetune` is given no model
 
 TASKS = {}
 
@@ -110,11 +118,50 @@ register_task(Task('causal_lm', AutoModelForCausalLM, accepts=lambda m: isinstan
                    index=lambda p: p.argmax(-1), new_head=False, peft_task='CAUSAL_LM'))
 
 # %% ../nbs/17_finetune.ipynb #5d05a069
+def _chat_model(model, tok, t:Task)->tuple:
+    "A chat task's model loaded by name (`model` if it is one already), the tokenizer given ChatML if it has no template (our tokenizers), and the ids of the tokens that added."
+    if isinstance(model, (str, Path)): model = from_pretrained(t.auto, resolve_model(model), '--model')
+    n = len(tok)
+    if not getattr(tok, 'chat_template', None): add_chat_template(tok, model)
+    return model, list(range(n, len(tok)))
+
 def _chat_data(train, valid, tok, a:dict):
     "The `chat` task's data: conversations (`chat_data.chat_dataloaders`), with `a`'s batch size, length and split."
-    return chat_dataloaders(train, tok, valid, bs=a['bs'], max_len=a['max_len'], seed=a['seed'], encoding=a['encoding'], pack=a.get('pack', False))
+    return chat_dataloaders(train, tok, valid, bs=a['bs'], max_len=a['max_len'], seed=a['seed'], encoding=a['encoding'], pack=bool(a.get('pack')))
 
-register_task(dataclasses.replace(TASKS['causal_lm'], name='chat', data=_chat_data))   # causal LM, on conversations
+register_task(dataclasses.replace(TASKS['causal_lm'], name='chat', data=_chat_data, prepare=_chat_model))   # causal LM, on conversations
+
+# %% ../nbs/17_finetune.ipynb #25d28429
+def _messages()->dict: return hash_split(catalogue_pairs('de'))                    # English -> German, split by message
+def _functions()->dict: return hash_split(python_functions(), 'module')           # code -> summary, split by module
+_FRESH_VOCAB = 8000   # the BPE vocabulary of a fresh model's tokenizer (sources and targets share it)
+
+def _seq2seq_data(train, valid, tok, a:dict, corpus=None):
+    "A text-to-text task's data (`seq2seq_data.seq2seq_dataloaders`): the pairs given, else the train and valid splits of `corpus()`."
+    if train is None: sp = corpus(); train, valid = sp['train'], sp['valid'] if valid is None else valid
+    dls = seq2seq_dataloaders(train, tok, valid, a['source_col'], a['target_col'], bs=a['bs'], max_source_len=a['max_len'],
+                              max_target_len=a['max_target_len'], seed=a['seed'], encoding=a['encoding'])
+    dls.generation.update(num_beams=a['num_beams'])
+    return dls
+
+def _fresh_seq2seq(train, a:dict, corpus=None):
+    "A new llmnb encoder–decoder, and a byte-level BPE tokenizer trained on the training pairs' sources and targets together."
+    ds = corpus()['train'] if train is None else read_pairs(train, a['source_col'], a['target_col'], encoding=a['encoding'])
+    tok = train_tokenizer(list(ds['source']) + list(ds['target']), 'bpe', vocab_size=_FRESH_VOCAB, model_max_length=a['max_len'])
+    cfg = Seq2SeqConfig(vocab_size=len(tok), max_position_embeddings=max(a['max_len'], a['max_target_len']),
+                        bos_token_id=tok.bos_token_id, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
+    model = Seq2Seq(cfg)
+    model.generation_config.max_new_tokens = a['max_target_len']   # what generation (a pipeline too) stops at: the longest target trained on
+    return model, tok
+
+_text2text = lambda kinds: lambda dls: [TokenAccuracy(), TokenPerplexity(), *generation_metrics(kinds, **getattr(dls, 'generation', {}))]
+_translation = register_task(Task('translation', AutoModelForSeq2SeqLM, accepts=lambda m: bool(getattr(m.config, 'is_encoder_decoder', False)),
+                                  loss=lambda dls: CrossEntropyLossFlat(ignore_index=-100), metrics=_text2text(('bleu', 'chrf', 'placeholders')),
+                                  head_kwargs=lambda dls: {}, activation=lambda logits: logits.softmax(-1), decode=lambda p, dls: p.argmax(-1),
+                                  index=lambda p: p.argmax(-1), new_head=False, peft_task='SEQ_2_SEQ_LM',
+                                  data=partial(_seq2seq_data, corpus=_messages), fresh=partial(_fresh_seq2seq, corpus=_messages)))
+register_task(dataclasses.replace(_translation, name='summarization', metrics=_text2text(('rouge',)),
+                                  data=partial(_seq2seq_data, corpus=_functions), fresh=partial(_fresh_seq2seq, corpus=_functions)))
 
 # %% ../nbs/17_finetune.ipynb #2c323ab2
 def _from_gguf(folder:Path, file:str, out:Path):
@@ -172,6 +219,18 @@ class TaskLearner(HFLearner):
         with self.no_bar(): preds, p = self.predict_texts([item])
         return preds[0], self.task.index(p[0]), p[0]
 
+    def show_results(self, ds_idx:int=1, dl=None, max_n:int=9, shuffle:bool=True, **kwargs):
+        "fastai's; for a text-to-text task (`Seq2SeqDL`), source, reference and the model's *generated* text (not its teacher-forced guesses)."
+        dl = dl or self.dls[ds_idx].new(shuffle=shuffle)
+        if not isinstance(dl, Seq2SeqDL): return super().show_results(ds_idx, dl, max_n, shuffle, **kwargs)
+        x, y = dl.one_batch()
+        model = unwrap(self.model)
+        was = model.training; model.eval()
+        try:
+            with torch.no_grad(): ids = model.generate(input_ids=x['input_ids'][:max_n], attention_mask=x['attention_mask'][:max_n], **getattr(self.dls, 'generation', {}))
+        finally: model.train(was)
+        return dl.show_results((x, y), ids, max_n=max_n, **kwargs)
+
 # %% ../nbs/17_finetune.ipynb #c9778c4e
 def finetune_learner(model, # a model, a folder, or a HF model name (`resolve_model` finds packaged ones offline)
                      dls, # `cls_dataloaders` (classification tasks), `lm_dataloaders` (causal_lm), `chat_dataloaders` (chat)
@@ -220,7 +279,8 @@ def _check_finetune_args(a:dict):
     check_args({**a, **a.get('kwargs', {})}, task=one_of(*(k for k, t in TASKS.items() if t.new_head or t.data)), epochs=at_least(1), freeze_epochs=at_least(0),
                lr=above(0), bs=at_least(1), max_len=at_least(2), save_every=at_least(1),
                mixed_precision=one_of('bf16', 'fp16', 'no', 'fp32'), label_sep=(bool, 'must not be empty'),
-               report_to=one_of('tensorboard', 'none'), lora_r=at_least(1), lora_alpha=above(0), lora_dropout=within(0, 1, hi_open=True))
+               report_to=one_of('tensorboard', 'none'), lora_r=at_least(1), lora_alpha=above(0), lora_dropout=within(0, 1, hi_open=True),
+               max_target_len=at_least(2), num_beams=at_least(1))
 
 def _check_len(max_len:int, config):
     "An error if `max_len` tokens do not fit in the model's context."
@@ -253,12 +313,16 @@ def _checkpointing(model):
     model.gradient_checkpointing_enable()
     if hasattr(model, 'enable_input_require_grads'): model.enable_input_require_grads()   # frozen embeddings (LoRA): checkpoints still get gradients
 
-def _chat_model(model, tok, t:Task)->tuple:
-    "A chat task's model loaded by name (`model` if it is one already), the tokenizer given ChatML if it has no template (our tokenizers), and the ids of the tokens that added."
-    if isinstance(model, (str, Path)): model = from_pretrained(t.auto, resolve_model(model), '--model')
-    n = len(tok)
-    if not getattr(tok, 'chat_template', None): add_chat_template(tok, model)
-    return model, list(range(n, len(tok)))
+def _packing(model, pack:bool|None)->bool:
+    "Whether a chat task's batches are packed: as asked, else when the model keeps packed conversations apart and one process trains."
+    if pack is False: return False
+    if world_size() > 1:
+        if pack: raise InputError('argument --pack: a packed batch is one row, which processes cannot share: train on one process, or leave out --pack')
+        return False
+    if keeps_packs_apart(model): return True
+    if pack: raise InputError(f'argument --pack: {type(model).__name__} lets conversations packed in one row see each other '
+                              '(it ignores position_ids that restart): leave out --pack, and batches are padded')
+    return False
 
 def _data(t:Task, train, valid, tok, a:dict):
     "The task's `DataLoaders`: its own reader (`Task.data`), else labelled texts; with no data, the embedded docstring task."
@@ -287,6 +351,7 @@ def _saved_msg(t:Task, out:Path, lora:bool)->str:
     "What the run's folder holds and how to load it."
     if lora: return f'saved to {out}  (the LoRA adapter: PeftModel.from_pretrained, or llmnb-chat {out} for chat; --merge writes a plain model)'
     if t.name == 'chat': return f'saved to {out}  (talk to it: llmnb-chat {out}, or pipeline("text-generation"))'
+    if t.fresh is not None: return f'saved to {out}  (load it with {t.auto.__name__}, or pipeline("text2text") after import llmnb)'
     return f'saved to {out}  (load it with {t.auto.__name__} or pipeline)'
 
 # %% ../nbs/17_finetune.ipynb #ea946317
@@ -294,7 +359,7 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
              train=None, # training data (default: the embedded docstring → package task; chat: the chatterbot conversations)
              valid=None, # validation data (default: a stratified 10% of `train`)
              text_col:str='text', label_col:str='label', # column names
-             task:str='classification', # 'classification', 'multi_label', 'regression' or 'chat'
+             task:str='classification', # 'classification', 'multi_label', 'regression', 'chat', 'translation' or 'summarization'
              epochs:int=1, # epochs with the whole model unfrozen
              freeze_epochs:int=1, # epochs with the body frozen first (tasks with a new head)
              lr:float=1e-3, # base learning rate of fastai's `fine_tune` (`fit_one_cycle` for chat)
@@ -311,27 +376,33 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
              lora_r:int|None=None, lora_alpha:float=16, lora_dropout:float=0.05, # LoRA adapters of rank `lora_r` instead of all weights
              lora_targets:str|None=None, # 'all-linear' or names 'a,b' (default: llmnb's list for our models, else all-linear)
              merge:bool=False, # LoRA: also save the model with its adapters merged, in `out`/merged
-             pack:bool=False, # chat: a training batch's conversations in one row, without padding (one process)
+             pack:bool|None=None, # chat: a training batch's conversations in one row without padding (default: if the model keeps them apart, on one process)
+             source_col:str='source', target_col:str='target', # translation, summarization: the text columns
+             max_target_len:int=128, # translation, summarization: longer targets are cut (counted), and generation stops there
+             num_beams:int=1, # translation, summarization: beam search for the validation set's generated texts (1: greedy)
              **kwargs)->dict: # kwargs: passed to `finetune_learner` (mixed_precision, clip, cbs...)
     "Fine-tune a pretrained model on labelled texts or conversations; returns the validation metrics, the learner and the output folder."
     _check_finetune_args(locals())
     if lora_r is None and (merge or lora_targets):
         raise InputError(f"argument --{'merge' if merge else 'lora-targets'}: LoRA is off, so there are no adapters to {'merge' if merge else 'place'}: add --lora-r 8, or leave it out")
-    if pack and (t := get_task(task)).data is None: raise InputError(f'argument --pack: packs conversations (--task chat), not {task} examples')
+    if pack is not None and (t := get_task(task)).prepare is None: raise InputError(f"argument --{'' if pack else 'no-'}pack: packs conversations (--task chat), not {task} examples")
     if pack and world_size() > 1: raise InputError('argument --pack: a packed batch is one row, which processes cannot share: train on one process, or leave out --pack')
     run, t = run_args(locals(), 'llmnb.finetune.finetune'), get_task(task)
-    model = model or _default_model(task)
+    fresh = model is None and t.fresh is not None   # a new llmnb model, its tokenizer trained on the data
+    model = model or (None if fresh else _default_model(task))
     out = check_out(out, resume, overwrite, name='finetune')
     show = show and not rank_distrib()   # one process of a launch reports
     say = print if show else (lambda *a, **k: None)
     set_seed(seed)
-    if isinstance(model, (str, Path)): _check_len(max_len, from_pretrained(AutoConfig, resolve_model(model)))   # before any loading
-    tok = from_pretrained(AutoTokenizer, resolve_model(model))
+    if fresh: model, tok = t.fresh(train, locals())
+    elif isinstance(model, (str, Path)): _check_len(max_len, from_pretrained(AutoConfig, resolve_model(model)))   # before any loading
+    if not fresh: tok = from_pretrained(AutoTokenizer, resolve_model(model))
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     name = model if isinstance(model, (str, Path)) else None
     run['_base'], lora = None if name is None else str(name), None
-    if t.data is not None:   # conversations: the tokenizer needs a template, which may grow the model
-        model, new = _chat_model(model, tok, t)
+    if t.prepare is not None:   # conversations: the tokenizer needs a template, which may grow the model
+        model, new = t.prepare(model, tok, t)
+        pack = _packing(model, pack)
         if train is None: run['_data'] = 'the chatterbot-corpus English conversations (`llmnb.chat_data.chatterbot_conversations`)'
         if lora_r is not None:   # checked before the data is read; new tokens' embeddings train with the adapters (peft's trainable tokens)
             lora = lora_config(model, lora_r, lora_alpha, lora_dropout, lora_targets, task_type=t.peft_task, trainable_token_indices=new or None)
@@ -370,7 +441,7 @@ def llmnb_finetune(
     train:str=None, # training file or folder (csv, tsv, jsonl; chat: jsonl of messages) or hub dataset (default: the embedded docstring task; chat: chatterbot's conversations)
     valid:str=None, # validation file (default: 10% of train)
     text_col:str='text', label_col:str='label',
-    task:str='classification', # 'classification', 'multi_label', 'regression' or 'chat'
+    task:str='classification', # 'classification', 'multi_label', 'regression', 'chat', 'translation' or 'summarization'
     epochs:int=1, freeze_epochs:int=1, lr:float=1e-3, bs:int=32, max_len:int=128, seed:int=42,
     out:str=None, # output folder (default: runs/finetune-<date-time>)
     overwrite:bool=False, # start a new run in an --out that holds other files (only the run's own files are replaced)
@@ -387,17 +458,23 @@ def llmnb_finetune(
     lora_dropout:float=0.05, # dropout on the adapters' input
     lora_targets:str=None, # the layers to adapt: all-linear, or names a,b (default: llmnb's list for our models, else all-linear)
     merge:bool=False, # LoRA: also save the model with its adapters merged into <out>/merged (a plain HF folder)
-    pack:bool=False, # chat: each training batch's conversations in one row without padding (attention kept within each)
+    pack:bool=False, # chat: each training batch's conversations in one row without padding (the default when the model keeps them apart)
+    no_pack:bool=False, # chat: padded, length-sorted batches, never packed
+    source_col:str='source', target_col:str='target', # translation, summarization: the text columns of --train and --valid
+    max_target_len:int=128, # translation, summarization: longer targets are cut (counted); generation stops there
+    num_beams:int=1, # translation, summarization: beam search for the generated validation texts (1: greedy)
     debug:bool=False, # show the traceback of user errors too (also: LLMNB_DEBUG=1)
 ):
     "Fine-tune a pretrained Transformer on labelled texts or conversations with fastai; prints the validation metrics as a final JSON line."
     with command('llmnb-finetune', debug):
         check_args(locals(), num_processes=at_least(1))
+        if pack and no_pack: raise InputError('arguments --pack and --no-pack: pass one of them')
         _check_finetune_args(locals())   # here too, before processes are launched
         datasets.disable_progress_bars(); hf_logging.disable_progress_bar()
         r = launch(_summary, model, train, valid, text_col, label_col, task, epochs, freeze_epochs, lr, bs, max_len, seed, out,
                    overwrite, save_every, resume, label_sep, encoding, mixed_precision=mixed_precision, report_to=report_to,
                    gradient_checkpointing=gradient_checkpointing, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
-                   lora_targets=lora_targets, merge=merge, pack=pack,
+                   lora_targets=lora_targets, merge=merge, pack=True if pack else False if no_pack else None,
+                   source_col=source_col, target_col=target_col, max_target_len=max_target_len, num_beams=num_beams,
                    num_processes=num_processes)
         print(json.dumps(r))

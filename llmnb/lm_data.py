@@ -19,10 +19,11 @@ from fastcore.basics import store_attr
 from transformers import PreTrainedTokenizerBase
 from .core import InputError
 from .corpus import load_corpus, split_corpus
+from .seq2seq import shift_right
 
 # %% auto #0
-__all__ = ['pack', 'clm_collate', 'mask_tokens', 'MLMCollate', 'fetch_blocks', 'random_windows', 'LMDataLoader', 'LMDataLoaders',
-           'lm_dataloaders']
+__all__ = ['pack', 'clm_collate', 'mask_tokens', 'MLMCollate', 'infill_tokens', 'InfillCollate', 'fetch_blocks', 'random_windows',
+           'LMDataLoader', 'LMDataLoaders', 'lm_dataloaders']
 
 # %% ../nbs/05_lm_data.ipynb #00c4f952
 def pack(ds:Dataset, # a corpus with a `text` column
@@ -74,6 +75,40 @@ class MLMCollate:
     "Mask blocks of `block_size` ids `(B, T)` for masked LM."
     def __init__(self, tok, p=0.15): self.tok, self.p = tok, p
     def __call__(self, ids, generator=None): return mask_tokens(ids, self.tok, self.p, generator)
+
+# %% ../nbs/05_lm_data.ipynb #d1db3e51
+def infill_tokens(ids:torch.Tensor, # `(B, T)` blocks of token ids
+                  tok, # a tokenizer with a mask token
+                  ratio:float=0.3, # the share of tokens hidden
+                  mean_span:float=3.0, # spans are Poisson-long with this mean (length 0: a mask inserted)
+                  generator:torch.Generator|None=None)->list[list[int]]:
+    "BART's text infilling: each row with spans of about `ratio` of its tokens hidden, each span behind one mask token."
+    if tok.mask_token_id is None: raise InputError('the tokenizer has no mask token: text infilling needs one (tok.mask_token)')
+    out = []
+    for r in ids.tolist():
+        n = round(ratio * len(r))
+        lens = torch.poisson(torch.full((max(n, 1),), float(mean_span)), generator=generator).long()
+        k = int((lens.cumsum(0) < n).sum()) + 1 if n else 0          # spans until n tokens are hidden
+        lens = lens[:k].tolist()
+        if k: lens[-1] = n - sum(lens[:-1])                           # the last span ends at exactly n
+        gaps = sorted(torch.randint(len(r) - n + 1, (k,), generator=generator).tolist())   # how many kept tokens precede each span
+        src, pos, kept = [], 0, 0
+        for g, l in zip(gaps, lens):
+            src += r[pos:pos + g - kept]; pos += g - kept; kept = g
+            src.append(tok.mask_token_id); pos += l
+        out.append(src + r[pos:])
+    return out
+
+class InfillCollate:
+    "Denoising batches of blocks `(B, T)`: `({input_ids, attention_mask, decoder_input_ids}, labels)`, the labels the blocks and eos."
+    def __init__(self, tok, ratio:float=0.3, mean_span:float=3.0): store_attr()
+    def __call__(self, ids, generator=None):
+        src = infill_tokens(ids, self.tok, self.ratio, self.mean_span, generator)
+        n = max(map(len, src))
+        x = torch.full((len(src), n), self.tok.pad_token_id); m = torch.zeros_like(x)
+        for i, s in enumerate(src): x[i, :len(s)], m[i, :len(s)] = torch.tensor(s), 1
+        y = torch.cat([ids, torch.full((len(ids), 1), self.tok.eos_token_id)], 1)                 # (B, T+1)
+        return dict(input_ids=x, attention_mask=m, decoder_input_ids=shift_right(y, self.tok.pad_token_id, self.tok.eos_token_id)), y
 
 # %% ../nbs/05_lm_data.ipynb #062827be
 def fetch_blocks(ds:Dataset|torch.Tensor, idxs)->torch.Tensor:
@@ -149,6 +184,7 @@ def lm_dataloaders(corpus, # anything `load_corpus` takes, or a `DatasetDict` wi
                    bs:int=32, # batch size
                    mlm:bool=False, # masked LM (BERT) instead of causal LM (GPT)
                    mlm_probability:float=0.15, # masked LM: fraction of tokens to predict
+                   infill:bool=False, # denoising for an encoder–decoder (BART's text infilling) instead
                    valid_pct:float=0.1, # validation fraction when `corpus` is not already split
                    seed:int=42, # split seed
                    shuffle_split:bool=True, # `False`: validation = the end of the corpus
@@ -157,17 +193,17 @@ def lm_dataloaders(corpus, # anything `load_corpus` takes, or a `DatasetDict` wi
                    num_workers:int=0, # DataLoader worker processes
                    device=None, # where batches go (default: fastai's default device)
                    **kwargs)->LMDataLoaders: # passed to `load_corpus`
-    "Corpus to fastai `DataLoaders` of `(x, y)` blocks for causal or masked language modelling, which keep `tok` and `block_size`."
+    "Corpus to fastai `DataLoaders` of `(x, y)` blocks for causal or masked language modelling (or denoising), which keep `tok` and `block_size`."
     if isinstance(corpus, DatasetDict) and {'train', 'valid'} <= set(corpus): sp = DatasetDict(
         {k: load_corpus(corpus, split=k) for k in ('train', 'valid')})
     else: sp = split_corpus(load_corpus(corpus, **kwargs), valid_pct, seed, shuffle_split)
     n_chr = sum(len(t) for v in sp.values() for t in v['text'])
     def _pack(k, v):
-        try: return pack(v, tok, block_size, shift=0 if mlm else 1, what=f'the {"training" if k == "train" else "validation"} split')
+        try: return pack(v, tok, block_size, shift=0 if mlm or infill else 1, what=f'the {"training" if k == "train" else "validation"} split')
         except InputError as e: raise InputError(f'{e}; the whole corpus has {n_chr:,} characters. Pass a smaller --block-size or more text'
                                                  + (', or a larger --valid-pct' if k == 'valid' else '')) from None
     blocks = {k: _pack(k, v) for k, v in sp.items()}
-    collate = MLMCollate(tok, mlm_probability) if mlm else clm_collate
+    collate = MLMCollate(tok, mlm_probability) if mlm else InfillCollate(tok) if infill else clm_collate
     return LMDataLoaders(_block_dl(blocks['train'], bs, collate, True, train_batches, num_workers),
                          _block_dl(blocks['valid'], bs, collate, False, valid_batches, num_workers),
                          tok=tok, block_size=block_size, mlm=mlm, device=device)

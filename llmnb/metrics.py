@@ -6,16 +6,19 @@ Docs: https://llmnb.github.io/llmnb/metrics.html.md"""
 
 # %% ../nbs/11_metrics.ipynb #2b024a98
 from __future__ import annotations
-import math
+import math, re
+from collections import Counter
 import torch
 import warnings
 with warnings.catch_warnings():   # fastai 2.8 calls torch.jit.script at import, which torch 2.9+ deprecates
     warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
     from fastai.learner import Metric, AvgLoss
+from .bridge import unwrap
 
 # %% auto #0
-__all__ = ['confusion_matrix', 'prf_from_counts', 'mcc_from_cm', 'Counts', 'CountMetric', 'classification_metrics',
-           'TokenAccuracy', 'TokenPerplexity', 'classification_report']
+__all__ = ['PLACEHOLDER', 'confusion_matrix', 'prf_from_counts', 'mcc_from_cm', 'Counts', 'CountMetric', 'classification_metrics',
+           'TokenAccuracy', 'TokenPerplexity', 'classification_report', 'placeholders', 'placeholder_accuracy',
+           'text_scores', 'GenerationScore', 'generation_metrics']
 
 # %% ../nbs/11_metrics.ipynb #ac8567f7
 def confusion_matrix(preds:torch.Tensor, targs:torch.Tensor, n_classes:int)->torch.Tensor:
@@ -146,3 +149,80 @@ def classification_report(counts:Counts, names=None, digits:int=3)->str:
         a, b, c = prf_from_counts(*counts.tp_fp_fn, avg)
         rows.append(f'{avg + " avg":{w}}{a:>10.{digits}f}{b:>10.{digits}f}{c:>10.{digits}f}{total:>10}')
     return '\n'.join(rows)
+
+# %% ../nbs/11_metrics.ipynb #2cc80901
+PLACEHOLDER = re.compile(r'%(?:\d+\$|\([\w.]+\))?[-+#0\']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[diouxXeEfFgGaAcspn%]'
+                         r'|\{[\w.\[\]]*(?:![rsa])?(?::[^{}]*)?\}')
+
+def placeholders(s:str)->Counter:
+    "The format placeholders in `s` (printf, Python `%` and `str.format` styles), counted."
+    return Counter(PLACEHOLDER.findall(s))
+
+def placeholder_accuracy(preds:list[str], refs:list[str])->dict:
+    "The share of predictions with exactly their reference's placeholders: over all pairs, and over the pairs whose reference has some."
+    ok = [placeholders(p) == placeholders(r) for p, r in zip(preds, refs)]
+    has = [bool(placeholders(r)) for r in refs]
+    n = sum(has)
+    return dict(placeholder_acc=sum(ok) / max(len(ok), 1),
+                placeholder_acc_with=sum(o for o, h in zip(ok, has) if h) / n if n else float('nan'), with_placeholders=n)
+
+# %% ../nbs/11_metrics.ipynb #ffc75f8a
+def text_scores(preds:list[str], refs:list[str], kinds=('bleu', 'chrf', 'rouge', 'placeholders'), tok=None)->dict:
+    "BLEU and chrF (sacrebleu), ROUGE-1/2/L F1 (rouge-score), placeholder accuracy and the mean generated length, of `preds` against `refs`."
+    if len(preds) != len(refs): raise ValueError(f'{len(preds)} predictions for {len(refs)} references')
+    if not preds: return {}
+    r = {}
+    if 'bleu' in kinds or 'chrf' in kinds:
+        import sacrebleu
+        if 'bleu' in kinds: r['bleu'] = sacrebleu.corpus_bleu(preds, [refs]).score
+        if 'chrf' in kinds: r['chrf'] = sacrebleu.corpus_chrf(preds, [refs]).score
+    if 'rouge' in kinds:
+        from rouge_score import rouge_scorer
+        sc = rouge_scorer.RougeScorer(['rouge1', 'rouge2', 'rougeL'], use_stemmer=True)
+        s = [sc.score(t, p) for p, t in zip(preds, refs)]   # score(target, prediction)
+        r.update({k: 100 * sum(o[k].fmeasure for o in s) / len(s) for k in ('rouge1', 'rouge2', 'rougeL')})
+    if 'placeholders' in kinds: r.update(placeholder_accuracy(preds, refs))
+    r['gen_len'] = sum(len(tok(p, add_special_tokens=False)['input_ids']) if tok is not None else len(p.split()) for p in preds) / len(preds)
+    return r
+
+# %% ../nbs/11_metrics.ipynb #121fe99a
+class _Generated:
+    "The validation set's generated texts and references, once per validation, shared by the metrics that score them."
+    def __init__(self, every:int=1, max_n:int|None=None, kinds=(), **generate_kwargs):
+        self.every, self.max_n, self.kinds, self.kw = every, max_n, kinds, generate_kwargs
+        self.reset()
+    def reset(self): self.preds, self.refs, self.on, self._scores = [], [], None, None
+    def add(self, learn):
+        if self.on is None: self.on = (learn.epoch + 1) % self.every == 0 or learn.epoch + 1 == learn.n_epoch
+        if not self.on or (self.max_n is not None and len(self.preds) >= self.max_n): return
+        x, y, tok = learn.xb[0], learn.yb[0], learn.dls.tok
+        ids = unwrap(learn.model).generate(input_ids=x['input_ids'], attention_mask=x['attention_mask'], **self.kw)
+        self.preds += tok.batch_decode(ids, skip_special_tokens=True)
+        self.refs += [tok.decode(r[r >= 0], skip_special_tokens=True) for r in y]
+        self.tok = tok
+    def scores(self)->dict:
+        if self._scores is None: self._scores = text_scores(self.preds, self.refs, self.kinds, getattr(self, 'tok', None)) if self.on else {}
+        return self._scores
+
+class GenerationScore(Metric):
+    "One score of the generated validation texts (the first score of a group generates them)."
+    def __init__(self, gen:_Generated, key:str, first:bool=False): self.gen, self.key, self.first = gen, key, first
+    def reset(self):
+        if self.first: self.gen.reset()
+    def accumulate(self, learn):
+        if self.first: self.gen.add(learn)
+    @property
+    def value(self): return self.gen.scores().get(self.key)
+    @property
+    def name(self): return self.key
+
+_KEYS = dict(bleu=['bleu'], chrf=['chrf'], rouge=['rouge1', 'rouge2', 'rougeL'], placeholders=['placeholder_acc'])
+
+def generation_metrics(kinds=('bleu', 'chrf'), # 'bleu', 'chrf', 'rouge', 'placeholders'
+                       every:int=1, # generate every N epochs (and at the last)
+                       max_n:int|None=None, # at most about this many validation examples (whole batches)
+                       **generate_kwargs)->list[GenerationScore]: # to `generate`: num_beams, max_new_tokens...
+    "fastai metrics that score what the model generates for the validation set: the `kinds` asked, and the mean generated length."
+    gen = _Generated(every, max_n, kinds, **generate_kwargs)
+    keys = [k for kind in kinds for k in _KEYS[kind]] + ['gen_len']
+    return [GenerationScore(gen, k, first=i == 0) for i, k in enumerate(keys)]

@@ -20,6 +20,9 @@ from .corpus import load_corpus, split_corpus
 from .lm_data import lm_dataloaders, LMDataLoader
 from .gpt import GPT, GPTConfig
 from .bert import BERTConfig, BERTForMaskedLM
+from .seq2seq import Seq2Seq, Seq2SeqConfig
+from .lm_data import infill_tokens
+import torch
 from .distributed import launch
 from .learner import lm_learner, silence, report_cbs
 from .checkpoint import SaveCheckpoint
@@ -62,7 +65,7 @@ class StepSchedule(Callback):
 # %% ../nbs/16_pretrain.ipynb #156b6378
 def _check_pretrain_args(a:dict):
     "Every argument of `pretrain` (its `locals()`) within its range, before any work."
-    check_args(a, arch=one_of('gpt', 'bert'), n_layer=at_least(1), n_head=at_least(1), n_embd=at_least(1), block_size=at_least(1),
+    check_args(a, arch=one_of('gpt', 'bert', 'seq2seq'), n_layer=at_least(1), n_head=at_least(1), n_embd=at_least(1), block_size=at_least(1),
                vocab_size=at_least(2), dropout=within(0, 1, hi_open=True), bs=at_least(1), max_iters=at_least(1), epochs=at_least(1),
                lr=above(0), min_lr=at_least(0), warmup_iters=at_least(0), wd=at_least(0), beta2=within(0, 1, True, True),
                clip=at_least(0), grad_accum=at_least(1), eval_interval=at_least(1), eval_iters=at_least(1),
@@ -114,11 +117,30 @@ def _check_same(saved, cfg:dict, out:Path):
     if diff: raise InputError(f'cannot resume {out}: its model has ' + ', '.join(f'{k}={a}' for k, (a, b) in diff.items()) +
                               ', this run asks for ' + ', '.join(f'{k}={b}' for k, (a, b) in diff.items()) + ': resume with the settings of the run')
 
+# %% ../nbs/16_pretrain.ipynb #7bf4a33b
+def _seq2seq_config(cfg:dict)->Seq2SeqConfig:
+    "An encoder–decoder of `pretrain`'s shape: `n_layer` blocks in the encoder and in the decoder, a 4x MLP, positions for a block and its eos."
+    n, h, d = cfg['n_layer'], cfg['n_head'], cfg['n_embd']
+    return Seq2SeqConfig(vocab_size=cfg['vocab_size'], max_position_embeddings=cfg['block_size'] + 1, d_model=d, encoder_layers=n, decoder_layers=n,
+                         encoder_attention_heads=h, decoder_attention_heads=h, encoder_ffn_dim=4 * d, decoder_ffn_dim=4 * d, dropout=cfg['dropout'],
+                         bos_token_id=cfg['bos_token_id'], eos_token_id=cfg['eos_token_id'], pad_token_id=cfg['pad_token_id'])
+
+@torch.no_grad()
+def _repairs(model, tok, texts:list[str], block_size:int, seed:int)->list[tuple[str, str]]:
+    "`(corrupted, repaired)` for each text: its first block with spans hidden (BART's infilling), and what the model writes back (greedy)."
+    model.eval(); out = []
+    for t in texts:
+        ids = tok(t, add_special_tokens=False, return_tensors='pt').input_ids[:, :block_size]
+        src = torch.tensor(infill_tokens(ids, tok, generator=torch.Generator().manual_seed(seed)))
+        gen = model.generate(input_ids=src.to(model.device), max_new_tokens=block_size + 1, do_sample=False)
+        out.append((tok.decode(src[0]), tok.decode(gen[0], skip_special_tokens=True)))
+    return out
+
 # %% ../nbs/16_pretrain.ipynb #584f931c
 def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of strings, Dataset or hub dataset name
              tokenizer:str='char', # 'char', 'bpe', or a tokenizer folder / HF name
              vocab_size:int|None=None, # BPE vocabulary size (default 4096); model vocab size for a loaded tokenizer
-             arch:str='gpt', # 'gpt' (causal LM) or 'bert' (masked LM)
+             arch:str='gpt', # 'gpt' (causal LM), 'bert' (masked LM) or 'seq2seq' (an encoder–decoder, denoising as BART)
              n_layer:int=4, n_head:int=4, n_embd:int=128, # model shape
              block_size:int=128, # context length in tokens
              dropout:float=0.0, # dropout (0 for short runs on much data)
@@ -150,7 +172,7 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
              report_to:str|None=None, # 'tensorboard': event files in `out`/runs (needs the tensorboard package)
              show:bool=True, # print progress, results and samples
              **kwargs)->dict: # passed to `load_corpus`
-    "Pretrain a GPT (or BERT) from scratch with a fastai `Learner`; returns the results, the learner and the output folder."
+    "Pretrain a GPT (or a BERT, or an encoder–decoder) from scratch with a fastai `Learner`; returns the results, the learner and the output folder."
     _check_pretrain_args(locals())
     run = run_args(locals(), 'llmnb.pretrain.pretrain')
     out = check_out(out, resume, overwrite, name=arch)
@@ -162,14 +184,15 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
     tok = AutoTokenizer.from_pretrained(out) if resume else _load_tokenizer(tokenizer, sp['train'], vocab_size, arch == 'bert', block_size)
     say(f'corpus: {len(sp["train"]):,} train / {len(sp["valid"]):,} valid documents; tokenizer: {tokenizer}, {len(tok)} tokens')
     step_budget = epochs is None
-    dls = lm_dataloaders(sp, tok, block_size, bs, mlm=arch == 'bert', train_batches=eval_interval if step_budget else None,
+    dls = lm_dataloaders(sp, tok, block_size, bs, mlm=arch == 'bert', infill=arch == 'seq2seq', train_batches=eval_interval if step_budget else None,
                          valid_batches=eval_iters)
     cfg = dict(vocab_size=max(len(tok), vocab_size or 0) if tokenizer not in ('char', 'bpe') else len(tok),
                block_size=block_size, n_layer=n_layer, n_head=n_head, n_embd=n_embd, dropout=dropout,
                bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
-    if resume: _check_same(AutoConfig.from_pretrained(out), cfg, out)
+    if resume: _check_same(AutoConfig.from_pretrained(out), {k: v for k, v in cfg.items() if arch != 'seq2seq' or k != 'block_size'}, out)
     set_seed(seed)
-    model = GPT(GPTConfig(**cfg, activation_function='gelu')) if arch == 'gpt' else BERTForMaskedLM(BERTConfig(**cfg))   # exact GELU, as nanoGPT
+    model = (GPT(GPTConfig(**cfg, activation_function='gelu')) if arch == 'gpt' else BERTForMaskedLM(BERTConfig(**cfg)) if arch == 'bert'   # exact GELU, as nanoGPT
+             else Seq2Seq(_seq2seq_config(cfg)))
     if arch == 'gpt': model.generation_config = GenerationConfig(
         do_sample=True, temperature=temperature, top_k=top_k, top_p=top_p, max_new_tokens=max_new_tokens,
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
@@ -201,10 +224,13 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
     if arch == 'gpt':
         res['samples'] = [] if not samples else sample(model, tok, prompt, samples, max_new_tokens, temperature, top_k, top_p, seed=seed)
         for i, s in enumerate(res['samples']): say(f'\n--- sample {i+1} ---\n{s}')
-    else:
+    elif arch == 'bert':
         res['samples'] = [fill_masks(model, tok, t[:block_size]) for t in sp['valid'][:samples]['text']]
         for m, f in res['samples']: say(f'\nmasked: {m}\nfilled: {f}')
-    say(f'\nsaved to {out}  (load it with AutoModelFor{"CausalLM" if arch == "gpt" else "MaskedLM"}.from_pretrained after `import llmnb`)')
+    else:
+        res['samples'] = _repairs(model, tok, sp['valid'][:samples]['text'], block_size, seed)
+        for m, f in res['samples']: say(f'\ncorrupted: {m}\nrepaired:  {f}')
+    say(f'\nsaved to {out}  (load it with AutoModelFor{dict(gpt="CausalLM", bert="MaskedLM", seq2seq="Seq2SeqLM")[arch]}.from_pretrained after `import llmnb`)')
     return dict(res, learn=learn, tok=tok)
 
 # %% ../nbs/16_pretrain.ipynb #18c79ddc
@@ -218,7 +244,7 @@ def llmnb_pretrain(
     column:str='text', # text column of json/csv/tsv/hub data
     tokenizer:str='char', # 'char', 'bpe', or a tokenizer folder / HF name
     vocab_size:int=None, # BPE vocabulary size (default 4096)
-    arch:str='gpt', # 'gpt' or 'bert'
+    arch:str='gpt', # 'gpt', 'bert' or 'seq2seq' (encoder–decoder, BART's denoising)
     n_layer:int=4, n_head:int=4, n_embd:int=128, block_size:int=128, dropout:float=0.0,
     bs:int=16, max_iters:int=2000, epochs:int=None, lr:float=2e-3, min_lr:float=2e-4, warmup_iters:int=100,
     wd:float=0.1, beta2:float=0.99, clip:float=1.0, grad_accum:int=1,
@@ -237,7 +263,7 @@ def llmnb_pretrain(
     report_to:str=None, # 'tensorboard': event files in <out>/runs (needs the tensorboard package)
     debug:bool=False, # show the traceback of user errors too (also: LLMNB_DEBUG=1)
 ):
-    "Pretrain a GPT (or BERT) from scratch on a corpus and save it as a Hugging Face folder."
+    "Pretrain a GPT (or a BERT, or an encoder–decoder) from scratch on a corpus and save it as a Hugging Face folder."
     with command('llmnb-pretrain', debug):
         check_args(locals(), num_processes=at_least(1))
         _check_pretrain_args(locals())   # here too, before processes are launched

@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/widgets.html.md"""
 
 # %% ../nbs/18_widgets.ipynb #f211fcec
 from __future__ import annotations
-import html, io, math, time
+import contextlib, html, io, math, time
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -22,49 +22,76 @@ from fastcore.imports import IN_NOTEBOOK
 from .core import InputError, atomic_path
 from .generate import sample, context_len, next_token_probs, token_text
 from .chat import Chat
+from .seq2seq import shift_right
 
 # %% auto #0
-__all__ = ['attention_weights', 'save_figure', 'SavesFigure', 'AttentionViewer', 'SamplingPlayground', 'ChatPlayground',
-           'TrainingDashboard']
+__all__ = ['attention_weights', 'seq2seq_attention', 'save_figure', 'SavesFigure', 'AttentionViewer', 'SamplingPlayground',
+           'ChatPlayground', 'TrainingDashboard']
 
 # %% ../nbs/18_widgets.ipynb #3fc5f1b6
+@contextlib.contextmanager
+def _eager(model):
+    "`model` in eval mode on its eager attention path (the one that forms the weights), put back as it was afterwards."
+    was, impl = model.training, getattr(model.config, '_attn_implementation', None)
+    model.eval()
+    try:
+        if impl not in (None, 'eager') and hasattr(model, 'set_attn_implementation'): model.set_attn_implementation('eager')
+        yield model
+    finally:
+        if impl not in (None, 'eager') and hasattr(model, 'set_attn_implementation'): model.set_attn_implementation(impl)
+        model.train(was)
+
 @torch.no_grad()
 def attention_weights(model, tok, text:str, max_len:int|None=None)->tuple[list[str], torch.Tensor]:
     "The tokens of `text` (cut at `max_len`, default the model's context) and the attention weights of every layer and head, `(n_layer, n_head, T, T)`."
     model = unwrap(model)
     dev = next(model.parameters()).device
     enc = tok(text, return_tensors='pt', truncation=True, max_length=max_len or context_len(model.config) or 512)
-    was, impl = model.training, getattr(model.config, '_attn_implementation', None)
-    model.eval()
-    try:
-        if impl not in (None, 'eager') and hasattr(model, 'set_attn_implementation'): model.set_attn_implementation('eager')
-        out = model(input_ids=enc['input_ids'].to(dev), attention_mask=enc['attention_mask'].to(dev), output_attentions=True)
-    finally:
-        if impl not in (None, 'eager') and hasattr(model, 'set_attn_implementation'): model.set_attn_implementation(impl)
-        model.train(was)
+    with _eager(model): out = model(input_ids=enc['input_ids'].to(dev), attention_mask=enc['attention_mask'].to(dev), output_attentions=True)
     if not out.attentions or out.attentions[0] is None:
         raise ValueError(f'{type(model).__name__} returned no attention weights: load it with attn_implementation="eager"')
     w = torch.stack([a[0] for a in out.attentions]).float().cpu()   # (n_layer, n_head, T, T)
     return [token_text(t) for t in tok.convert_ids_to_tokens(enc['input_ids'][0])], w
 
+# %% ../nbs/18_widgets.ipynb #07513b9c
+@torch.no_grad()
+def seq2seq_attention(model, tok, source:str, # the text the encoder reads
+                      target:str|None=None, # the text the decoder writes (default: the model's greedy output for `source`)
+                      max_len:int|None=None)->dict:
+    "Tokens and weights of an encoder–decoder: `source`, `target`, `encoder` `(L, H, S, S)`, `decoder` `(L, H, T, T)`, `cross` `(L, H, T, S)`."
+    model = unwrap(model)
+    dev, c = next(model.parameters()).device, model.config
+    enc = tok(source, return_tensors='pt', truncation=True, max_length=max_len or context_len(c) or 512).to(dev)
+    with _eager(model):
+        if target is None: ids = model.generate(**enc, max_new_tokens=(context_len(c) or 64) - 1, do_sample=False, num_beams=1)[0, 1:]
+        else: ids = torch.tensor(tok(target, add_special_tokens=False)['input_ids'] + [tok.eos_token_id], device=dev)
+        dec = shift_right(ids[None], c.pad_token_id, c.decoder_start_token_id)
+        out = model(**enc, decoder_input_ids=dec, output_attentions=True)
+    stack = lambda ws: torch.stack([a[0] for a in ws]).float().cpu()
+    names = lambda i: [token_text(t) for t in tok.convert_ids_to_tokens(i)]
+    return dict(source=names(enc['input_ids'][0]), target=names(ids), encoder=stack(out.encoder_attentions),
+                decoder=stack(out.decoder_attentions), cross=stack(out.cross_attentions))
+
 # %% ../nbs/18_widgets.ipynb #6414e218
 _ESM = r"""
 const esc = s => String(s).replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
 const col = w => `rgba(31,119,180,${Math.sqrt(Math.max(0, w)).toFixed(3)})`;
-function heat(m, toks, cell, labels, causal, off, sel) {
-  const n = m.length, pad = labels ? 90 : 0, W = pad + n * cell, H = pad + n * cell;
+function heat(m, rtoks, ctoks, cell, labels, causal, roff, coff, sel) {
+  const n = m.length, k = (m[0] || []).length, pad = labels ? 90 : 0, W = pad + k * cell, H = pad + n * cell;
   let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-size="${Math.min(cell, 12)}px" font-family="monospace">`;
   s += `<defs><pattern id="hatch" width="4" height="4" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="4" stroke="#ccc"/></pattern></defs>`;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) {
     const fill = causal && j > i ? 'url(#hatch)' : col(m[i][j]);
     s += `<rect x="${pad + j * cell}" y="${pad + i * cell}" width="${cell}" height="${cell}" fill="${fill}" data-row="${i}"/>`;
   }
-  if (labels) for (let i = 0; i < n; i++) {
-    const b = i === sel ? ' font-weight="bold" fill="#d62728"' : '';
-    s += `<text x="${pad - 4}" y="${pad + i * cell + cell * 0.75}" text-anchor="end" data-row="${i}"${b}>${esc(toks[off + i])}</text>`;
-    s += `<text transform="translate(${pad + j0(i, cell)},${pad - 4}) rotate(-90)" data-col="${i}">${esc(toks[off + i])}</text>`;
+  if (labels) {
+    for (let i = 0; i < n; i++) {
+      const b = i === sel ? ' font-weight="bold" fill="#d62728"' : '';
+      s += `<text x="${pad - 4}" y="${pad + i * cell + cell * 0.75}" text-anchor="end" data-row="${i}"${b}>${esc(rtoks[roff + i])}</text>`;
+    }
+    for (let j = 0; j < k; j++) s += `<text transform="translate(${pad + j0(j, cell)},${pad - 4}) rotate(-90)" data-col="${j}">${esc(ctoks[coff + j])}</text>`;
   }
-  if (sel >= 0 && sel < n) s += `<rect x="${pad}" y="${pad + sel * cell}" width="${n * cell}" height="${cell}" fill="none" stroke="#d62728"/>`;
+  if (sel >= 0 && sel < n) s += `<rect x="${pad}" y="${pad + sel * cell}" width="${k * cell}" height="${cell}" fill="none" stroke="#d62728"/>`;
   return s + '</svg>';
 }
 const j0 = (i, cell) => i * cell + cell * 0.75;
@@ -84,6 +111,8 @@ function render({ model, el }) {
   function controls() {
     bar.replaceChildren();
     const L = model.get('n_layer'), H = model.get('n_head'), T = model.get('tokens').length, win = model.get('window');
+    const parts = model.get('parts');
+    if (parts.length) bar.appendChild(select('attention', parts.map(p => [p, p]), model.get('part'), v => set('part', v)));
     bar.appendChild(select('view', [['head', 'one head'], ['heads', 'all heads'], ['overview', 'layers × heads']], model.get('view'), v => set('view', v)));
     if (model.get('view') !== 'overview') {
       bar.appendChild(select('layer', [...Array(L).keys()].map(i => [i, i]), model.get('layer'), v => set('layer', +v)));
@@ -98,18 +127,20 @@ function render({ model, el }) {
       l.append(r, t); bar.appendChild(l);
     }
   }
+  const keys = () => model.get('key_tokens').length ? model.get('key_tokens') : model.get('tokens');   // the columns' tokens (cross-attention: the source's)
+  const koff = () => model.get('key_tokens').length ? 0 : model.get('start');
   function describe(i) {
-    const d = model.get('data'), toks = model.get('tokens'), off = model.get('start');
+    const d = model.get('data'), toks = model.get('tokens'), off = model.get('start'), ks = keys(), ko = koff();
     if (model.get('view') !== 'head' || i < 0 || i >= d.mats[0].length) { info.textContent = 'hover over a token (a row) to see what it attends to; click to pin it'; return; }
     const row = d.mats[0][i].map((w, j) => [w, j]).sort((a, b) => b[0] - a[0]).slice(0, 5);
-    info.innerHTML = `<b>${esc(toks[off + i])}</b> attends to ` + row.map(([w, j]) => `<span style="background:${col(w)}">${esc(toks[off + j])}</span> ${w.toFixed(2)}`).join(', ');
+    info.innerHTML = `<b>${esc(toks[off + i])}</b> attends to ` + row.map(([w, j]) => `<span style="background:${col(w)}">${esc(ks[ko + j])}</span> ${w.toFixed(2)}`).join(', ');
   }
   function draw() {
     controls();
     const d = model.get('data'), toks = model.get('tokens'), off = model.get('start'), causal = model.get('causal'), sel = model.get('selected');
     if (d.kind === 'head') {
-      const n = d.mats[0].length, cell = Math.max(8, Math.min(18, Math.floor(640 / Math.max(n, 1))));
-      body.innerHTML = heat(d.mats[0], toks, cell, true, causal, off, sel);
+      const n = Math.max(d.mats[0].length, (d.mats[0][0] || []).length), cell = Math.max(8, Math.min(18, Math.floor(640 / Math.max(n, 1))));
+      body.innerHTML = heat(d.mats[0], toks, keys(), cell, true, causal, off, koff(), sel);
       body.querySelectorAll('[data-row]').forEach(e => {
         const i = +e.dataset.row;
         e.onmouseenter = () => describe(i);
@@ -118,12 +149,12 @@ function render({ model, el }) {
       body.onmouseleave = () => describe(model.get('selected'));
       describe(sel);
     } else {
-      const grid = d.kind === 'heads' ? [d.mats] : d.mats, n = (grid[0][0] || []).length;
+      const grid = d.kind === 'heads' ? [d.mats] : d.mats, n = Math.max((grid[0][0] || []).length, ((grid[0][0] || [])[0] || []).length);
       const cell = Math.max(2, Math.floor((d.kind === 'heads' ? 160 : 72) / Math.max(n, 1)));
       let h = '<table class="llmnb-attn-grid"><tr><td></td>' + grid[0].map((_, j) => `<th>head ${j}</th>`).join('') + '</tr>';
       grid.forEach((row, l) => {
         h += `<tr><th>layer ${d.kind === 'heads' ? model.get('layer') : l}</th>`;
-        row.forEach((m, j) => { h += `<td data-l="${d.kind === 'heads' ? model.get('layer') : l}" data-h="${j}" title="click: layer ${l}, head ${j}">${heat(m, toks, cell, false, causal, off, -1)}</td>`; });
+        row.forEach((m, j) => { h += `<td data-l="${d.kind === 'heads' ? model.get('layer') : l}" data-h="${j}" title="click: layer ${l}, head ${j}">${heat(m, toks, keys(), cell, false, causal, off, koff(), -1)}</td>`; });
         h += '</tr>';
       });
       body.innerHTML = h + '</table>';
@@ -131,7 +162,7 @@ function render({ model, el }) {
       info.textContent = d.kind === 'heads' ? 'click a head to open it' : 'every layer and head, pooled to at most 24 tokens; click one to open it';
     }
   }
-  for (const k of ['data', 'selected', 'view', 'start']) model.on(`change:${k}`, draw);
+  for (const k of ['data', 'selected', 'view', 'start', 'part']) model.on(`change:${k}`, draw);
   draw();
 }
 export default { render };
@@ -148,8 +179,8 @@ _CSS = """
 
 # %% ../nbs/18_widgets.ipynb #c0bdf641
 def _pool(m:torch.Tensor, n:int=24)->torch.Tensor:
-    "A square matrix averaged down to at most `n` × `n` (thumbnails of long sequences)."
-    return F.adaptive_avg_pool2d(m[None], min(n, m.shape[-1]))[0] if m.shape[-1] > n else m
+    "A matrix averaged down to at most `n` × `n` (thumbnails of long sequences)."
+    return F.adaptive_avg_pool2d(m[None], (min(n, m.shape[-2]), min(n, m.shape[-1])))[0] if max(m.shape[-2:]) > n else m
 
 def _rounded(m:torch.Tensor)->list: return (m * 1000).round().div(1000).tolist()
 
@@ -174,9 +205,12 @@ class SavesFigure:
 
 # %% ../nbs/18_widgets.ipynb #948b2117
 class AttentionViewer(SavesFigure, anywidget.AnyWidget):
-    "Attention of `model` on `text`: one head, all heads of a layer, or every layer × head; windowed for long inputs."
+    "Attention of `model` on `text` (an encoder–decoder's: its encoder's, its decoder's or the cross-attention): one head, all heads of a layer, or every layer × head; windowed for long inputs."
     _esm, _css = _ESM, _CSS
-    tokens = traitlets.List([]).tag(sync=True)
+    tokens = traitlets.List([]).tag(sync=True)   # the rows' (queries') tokens
+    key_tokens = traitlets.List([]).tag(sync=True)   # the columns' tokens when they are others (cross-attention: the source's)
+    parts = traitlets.List([]).tag(sync=True)    # an encoder–decoder's kinds of attention
+    part = traitlets.Unicode('self').tag(sync=True)
     n_layer = traitlets.Int(0).tag(sync=True)
     n_head = traitlets.Int(0).tag(sync=True)
     causal = traitlets.Bool(False).tag(sync=True)
@@ -188,15 +222,32 @@ class AttentionViewer(SavesFigure, anywidget.AnyWidget):
     selected = traitlets.Int(-1).tag(sync=True)   # pinned query row (in the window), -1 none
     data = traitlets.Dict({}).tag(sync=True)
 
-    def __init__(self, model, tok, text:str, window:int=64, layer:int=0, head:int=0, view:str='head', max_len:int|None=None, **kwargs):
+    def __init__(self, model, tok, text:str, window:int=64, layer:int=0, head:int=0, view:str='head', max_len:int|None=None,
+                 target:str|None=None, # an encoder–decoder's target text (default: its own greedy output)
+                 part:str='cross', # an encoder–decoder's attention to show: 'encoder', 'decoder' or 'cross'
+                 **kwargs):
         self._batch = True   # no redraw until `set` below
-        toks, self.weights = attention_weights(model, tok, text, max_len)
-        L, H, T, _ = self.weights.shape
-        causal = bool(torch.triu(self.weights, 1).abs().max() == 0) and T > 1
-        super().__init__(tokens=toks, n_layer=L, n_head=H, causal=causal, window=window, **kwargs)
-        self.set(layer=layer, head=head, view=view)
+        if getattr(unwrap(model).config, 'is_encoder_decoder', False):
+            self._parts, parts = seq2seq_attention(model, tok, text, target, max_len), ['encoder', 'decoder', 'cross']
+        else:
+            toks, w = attention_weights(model, tok, text, max_len)
+            self._parts, parts, part = dict(source=toks, self=w), [], 'self'
+        super().__init__(parts=parts, window=window, **kwargs)
+        self._load(part)
+        self.set(part=part, layer=layer, head=head, view=view)
 
-    def __repr__(self): return f'AttentionViewer({self.view}: layer {self.layer}, head {self.head} of {self.n_layer}×{self.n_head}, {len(self.tokens)} tokens)'
+    def _load(self, part:str):
+        "Take the weights and tokens of one kind of attention; the layer and head kept where they exist."
+        d = self._parts
+        rows, keys, w = dict(self=(d['source'], [], d.get('self')), encoder=(d['source'], [], d.get('encoder')),
+                             decoder=(d.get('target'), [], d.get('decoder')), cross=(d.get('target'), d['source'], d.get('cross')))[part]
+        L, H, T, K = w.shape
+        self.weights, self.n_layer, self.n_head = w, L, H
+        self.tokens, self.key_tokens = rows, keys
+        self.causal = part != 'cross' and T == K > 1 and bool(torch.triu(w, 1).abs().max() == 0)
+        self.layer, self.head = min(self.layer, L - 1), min(self.head, H - 1)
+
+    def __repr__(self): return f'AttentionViewer({"" if self.part == "self" else self.part + " "}{self.view}: layer {self.layer}, head {self.head} of {self.n_layer}×{self.n_head}, {len(self.tokens)} tokens)'
 
     def set(self, **kw):
         "Change several controls at once (`layer`, `head`, `view`, `start`, `window`), each checked, then redraw once."
@@ -219,6 +270,16 @@ class AttentionViewer(SavesFigure, anywidget.AnyWidget):
     def _check_view(self, p):
         if p['value'] not in ('head', 'heads', 'overview'): raise traitlets.TraitError(f"view {p['value']!r}: use 'head', 'heads' or 'overview'")
         return p['value']
+    @traitlets.validate('part')
+    def _check_part(self, p):
+        ok = self.parts or ['self']
+        if p['value'] not in ok: raise traitlets.TraitError(f"attention {p['value']!r}: this model has {', '.join(map(repr, ok))}")
+        return p['value']
+    @traitlets.observe('part')
+    def _part_changed(self, change):
+        if not hasattr(self, '_parts'): return
+        self._load(change['new'])
+        if not getattr(self, '_batch', False): self._update()   # changed in the browser: redraw now (`set` redraws at its end)
     @traitlets.validate('start')
     def _check_start(self, p): return max(0, min(p['value'], max(0, len(self.tokens) - self.window)))
 
@@ -227,12 +288,13 @@ class AttentionViewer(SavesFigure, anywidget.AnyWidget):
         if not getattr(self, '_batch', False): self._update()   # `set` redraws once at its end
 
     def _window(self)->slice: return slice(self.start, min(self.start + self.window, len(self.tokens)))
+    def _kwindow(self)->slice: return slice(0, min(self.window, len(self.key_tokens))) if self.key_tokens else self._window()
     def matrices(self)->torch.Tensor:
-        "What the current view shows: `(1, w, w)` for a head, `(n_head, w, w)` for all heads, `(n_layer, n_head, p, p)` pooled for the overview."
-        s, w = self._window(), self.weights
-        if self.view == 'overview': return torch.stack([torch.stack([_pool(m) for m in l]) for l in w[:, :, s, s]])
-        if self.view == 'heads': return w[self.layer, :, s, s]
-        return w[self.layer, self.head, s, s][None]
+        "What the current view shows: `(1, w, k)` for a head, `(n_head, w, k)` for all heads, `(n_layer, n_head, p, q)` pooled for the overview."
+        s, k, w = self._window(), self._kwindow(), self.weights
+        if self.view == 'overview': return torch.stack([torch.stack([_pool(m) for m in l]) for l in w[:, :, s, k]])
+        if self.view == 'heads': return w[self.layer, :, s, k]
+        return w[self.layer, self.head, s, k][None]
     def _update(self):
         if not hasattr(self, 'weights'): return
         m = self.matrices()
@@ -242,17 +304,18 @@ class AttentionViewer(SavesFigure, anywidget.AnyWidget):
     def figure(self, cell:float=0.22):
         "The current view as a matplotlib figure (the static picture of the docs, and what `save` writes)."
         m, s = self.matrices(), self._window()
-        toks = self.tokens[s]
+        toks, keys = self.tokens[s], (self.key_tokens or self.tokens)[self._kwindow()]
         mask = torch.triu(torch.ones_like(m[..., :, :], dtype=torch.bool), 1) if self.causal and self.view != 'overview' else None
         if self.view == 'head':
-            n = m.shape[-1]
-            fig, ax = plt.subplots(figsize=(max(3, 1.2 + n * cell), max(3, 1 + n * cell)))
+            n, k = m.shape[-2:]
+            fig, ax = plt.subplots(figsize=(max(3, 1.2 + k * cell), max(3, 1 + n * cell)))
             a = m[0].clone()
             if mask is not None: a[mask[0]] = float('nan')
             ax.imshow(a.sqrt(), cmap='Blues', vmin=0, vmax=1)
-            ax.set_xticks(range(n), toks, rotation=90, fontsize=8, family='monospace'); ax.set_yticks(range(n), toks, fontsize=8, family='monospace')
-            ax.set_title(f'layer {self.layer}, head {self.head}' + (' (causal)' if self.causal else ''), fontsize=10)
-            ax.set_xlabel('key'); ax.set_ylabel('query')
+            ax.set_xticks(range(k), keys, rotation=90, fontsize=8, family='monospace'); ax.set_yticks(range(n), toks, fontsize=8, family='monospace')
+            what = '' if self.part == 'self' else f'{self.part}-attention, ' if self.part == 'cross' else f'{self.part}, '
+            ax.set_title(f'{what}layer {self.layer}, head {self.head}' + (' (causal)' if self.causal else ''), fontsize=10)
+            ax.set_xlabel('key' + (' (source)' if self.part == 'cross' else '')); ax.set_ylabel('query' + (' (target)' if self.part == 'cross' else ''))
             return fig
         grid = m[None] if self.view == 'heads' else m
         L, H = grid.shape[:2]

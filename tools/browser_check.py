@@ -1,10 +1,11 @@
 #!/usr/bin/env python
 """Check llmnb's widgets in a real browser: JupyterLab on localhost, driven by headless Chromium through Playwright.
 
-Writes a notebook that shows two `AttentionViewer`s, a `SamplingPlayground`, a `ChatPlayground` and a `TrainingDashboard`
+Writes a notebook that shows three `AttentionViewer`s (two on a GPT, one on an encoder–decoder, its cross-attention), a `SamplingPlayground`, a `ChatPlayground` and a `TrainingDashboard`
 (tiny models, no download), serves it with JupyterLab, opens it in Chromium with every request that is not to localhost refused (so a
 widget that needs a CDN fails here), runs all cells, then checks and screenshots each widget: the viewers draw their
-heat maps, changing the head in the browser changes the cells drawn, hovering a token explains it, the playground shows
+heat maps, changing the head in the browser changes the cells drawn, hovering a token explains it, the cross-attention is
+target × source and the attention select switches it to the encoder's, the playground shows
 its bars, a message typed into the chat playground is answered in the page with its bars, and the dashboard has its plot. Prints one JSON line and exits non-zero when a check fails.
 
     python tools/browser_check.py [--out DIR] [--chromium PATH]
@@ -21,6 +22,11 @@ CELLS = [
     "gpt = GPT(GPTConfig(vocab_size=len(tok), block_size=128, n_layer=2, n_head=4, n_embd=32))",
     "v1 = AttentionViewer(gpt, tok, 'The quick brown fox jumps over the lazy dog.')\nv1",
     "v2 = AttentionViewer(gpt, tok, ' '.join(['def f(x): return x'] * 12), window=24, view='heads')\nv2",
+    "from llmnb.seq2seq import Seq2Seq, Seq2SeqConfig\n"
+    "s2s = Seq2Seq(Seq2SeqConfig(vocab_size=len(tok), max_position_embeddings=64, d_model=32, encoder_layers=2, decoder_layers=2,\n"
+    "                            encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64,\n"
+    "                            pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, bos_token_id=tok.bos_token_id))\n"
+    "v3 = AttentionViewer(s2s, tok, 'cannot open the file for reading', target='Datei kann nicht gelesen werden')\nv3",
     "pg = SamplingPlayground(gpt, tok, prompt='The ')\npg",
     "from transformers import LlamaConfig, LlamaForCausalLM\nfrom llmnb.chat_data import add_chat_template\n"
     "ltok = train_tokenizer(load_corpus().select(range(50))['text'], 'bpe', vocab_size=300)\n"
@@ -84,9 +90,9 @@ def main():
                 page.wait_for_function('window.jupyterapp !== undefined', timeout=a.timeout * 1000)
                 page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
                 page.wait_for_selector('.llmnb-attn svg', timeout=a.timeout * 1000)
-                page.wait_for_function("document.querySelectorAll('.llmnb-attn').length >= 2", timeout=a.timeout * 1000)
+                page.wait_for_function("document.querySelectorAll('.llmnb-attn').length >= 3", timeout=a.timeout * 1000)
                 viewers = page.locator('.llmnb-attn')
-                checks['two_viewers'] = viewers.count() == 2
+                checks['three_viewers'] = viewers.count() == 3
                 v1 = viewers.nth(0)
                 before = v1.locator('svg').first.inner_html()
                 checks['heatmap_cells'] = v1.locator('rect[data-row]').count() >= 100
@@ -101,6 +107,15 @@ def main():
                 checks['all_heads_grid'] = v2.locator('td[data-h]').count() == 4
                 checks['window_slider'] = v2.locator('input[type=range]').count() == 1
                 v2.screenshot(path=str(out/'attention_viewer_heads.png'))
+                v3 = viewers.nth(2)   # an encoder-decoder: cross-attention, target rows x source columns
+                v3.scroll_into_view_if_needed()
+                rows, cols = (int(v3.locator(f'text[data-{k}]').count()) for k in ('row', 'col'))
+                checks['cross_attention_rectangle'] = rows > 0 and cols > 0 and rows != cols and v3.locator('rect[data-row]').count() == rows * cols
+                v3.screenshot(path=str(out/'cross_attention.png'))
+                v3.locator('select').first.select_option('encoder')
+                page.wait_for_function("(n) => { const v = document.querySelectorAll('.llmnb-attn')[2]; "
+                                       "return v.querySelectorAll('text[data-row]').length === v.querySelectorAll('text[data-col]').length; }", arg=0, timeout=30_000)
+                checks['part_switch'] = v3.locator('text[data-row]').count() == v3.locator('text[data-col]').count() == cols
                 page.wait_for_selector('.widget-vbox:has(textarea)', timeout=a.timeout * 1000)
                 pgw = page.locator('.widget-vbox:has(textarea)').first
                 checks['playground_bars'] = pgw.locator('.widget-html span[style*="background"]').count() >= 3

@@ -1,9 +1,9 @@
 #!/usr/bin/env python
-"""Run transformers' own common model tests (`ModelTesterMixin`, `ConfigTester`) against every llmnb model class.
+"""Run transformers' own common model tests (`ModelTesterMixin`, `ConfigTester`) against every llmnb model class (GPT, BERT, the encoder–decoder).
 
 The tests are those of the *installed* transformers version, taken from its source distribution on PyPI (`pip download
 --no-binary :all: --no-deps transformers==<installed>`), never copied into this repository. Our code is the adapter
-below: model testers with tiny configs, as transformers' own `tests/models/gpt2` and `tests/models/bert` write them.
+below: model testers with tiny configs, as transformers' own `tests/models/gpt2`, `tests/models/bert` and `tests/models/bart` write them.
 
 The sdist ships `tests/test_modeling_common.py` and `tests/test_configuration_common.py` but not three modules they
 import: `tests/generation/test_utils.py` (`GenerationTesterMixin`: the generate tests), `tests/exporters/test_export.py`
@@ -24,6 +24,7 @@ import unittest
 import llmnb   # registers our model types with the Auto classes
 from llmnb.gpt import GPTConfig, GPTModel, GPTForCausalLM, GPTForSequenceClassification
 from llmnb.bert import BERTConfig, BERTModel, BERTForMaskedLM, BERTForSequenceClassification
+from llmnb.seq2seq import Seq2SeqConfig, Seq2SeqModel, Seq2SeqForConditionalGeneration
 from transformers.models.auto import modeling_auto as ma
 from .test_modeling_common import ModelTesterMixin, ids_tensor, random_attention_mask
 from .test_configuration_common import ConfigTester
@@ -37,6 +38,8 @@ for mapping, names in ((ma.MODEL_MAPPING_NAMES, ('GPTModel', 'BERTModel')),
                        (ma.MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES, ('GPTForSequenceClassification', 'BERTForSequenceClassification'))):
     for key, name in zip(('llmnb-gpt', 'llmnb-bert'), names):
         if name: mapping[key] = name
+ma.MODEL_MAPPING_NAMES['llmnb-seq2seq'] = 'Seq2SeqModel'
+ma.MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES['llmnb-seq2seq'] = 'Seq2SeqForConditionalGeneration'
 
 class Tester:
     "Tiny configs and random inputs, as transformers' GPT2ModelTester and BertModelTester make them."
@@ -72,6 +75,27 @@ class Common(ModelTesterMixin):
         if getattr(generation_tests, 'STAND_IN', False):
             self.skipTest('tests/generation/test_utils.py is not in the sdist: no generate tests to inherit')
         super().test_generation_tester_mixin_inheritance()
+
+class Seq2SeqTester(Tester):
+    "Tiny encoder-decoder configs and random inputs, as transformers' BartModelTester makes them."
+    def __init__(self, parent, config_class, **kw):
+        super().__init__(parent, config_class, **kw)
+        self.encoder_seq_length = self.decoder_seq_length = self.seq_length
+    def get_config(self):
+        return Seq2SeqConfig(vocab_size=self.vocab_size, max_position_embeddings=64, d_model=self.hidden_size,
+                             encoder_layers=self.num_hidden_layers, decoder_layers=self.num_hidden_layers,
+                             encoder_attention_heads=self.num_attention_heads, decoder_attention_heads=self.num_attention_heads,
+                             encoder_ffn_dim=37, decoder_ffn_dim=37, pad_token_id=1, bos_token_id=0, eos_token_id=2)
+    def prepare_config_and_inputs_for_common(self):
+        ids = ids_tensor([self.batch_size, self.seq_length], self.vocab_size).clamp(3); ids[:, -1] = 2
+        dec = ids_tensor([self.batch_size, self.seq_length], self.vocab_size).clamp(3)
+        return self.get_config(), dict(input_ids=ids, attention_mask=ids.ne(1), decoder_input_ids=dec, decoder_attention_mask=dec.ne(1))
+
+class Seq2SeqTest(Common, unittest.TestCase):
+    config_class, all_model_classes, is_encoder_decoder = Seq2SeqConfig, (Seq2SeqModel, Seq2SeqForConditionalGeneration), True
+    def setUp(self):
+        self.model_tester = Seq2SeqTester(self, Seq2SeqConfig)
+        self.config_tester = ConfigTester(self, config_class=Seq2SeqConfig, d_model=40)
 
 class GPTTest(Common, unittest.TestCase):
     config_class, all_model_classes = GPTConfig, (GPTModel, GPTForCausalLM, GPTForSequenceClassification)
