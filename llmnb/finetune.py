@@ -132,8 +132,12 @@ def _chat_data(train, valid, tok, a:dict):
 register_task(dataclasses.replace(TASKS['causal_lm'], name='chat', data=_chat_data, prepare=_chat_model))   # causal LM, on conversations
 
 # %% ../nbs/17_finetune.ipynb #25d28429
-def _messages()->dict: return hash_split(catalogue_pairs('de'))                    # English -> German, split by message
-def _functions()->dict: return hash_split(python_functions(), 'module')           # code -> summary, split by module
+def _messages()->dict:
+    "English→German messages of the gettext catalogues Debian installs (`llmnb.seq2seq_data.catalogue_pairs('de')`), split by message"
+    return hash_split(catalogue_pairs('de'))
+def _functions()->dict:
+    "the standard library's functions → the first sentence of their docstrings (`llmnb.seq2seq_data.python_functions()`), split by module"
+    return hash_split(python_functions(), 'module')
 _FRESH_VOCAB = 8000   # the BPE vocabulary of a fresh model's tokenizer (sources and targets share it)
 
 def _seq2seq_data(train, valid, tok, a:dict, corpus=None):
@@ -406,6 +410,7 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
         if train is None: run['_data'] = 'the chatterbot-corpus English conversations (`llmnb.chat_data.chatterbot_conversations`)'
         if lora_r is not None:   # checked before the data is read; new tokens' embeddings train with the adapters (peft's trainable tokens)
             lora = lora_config(model, lora_r, lora_alpha, lora_dropout, lora_targets, task_type=t.peft_task, trainable_token_indices=new or None)
+    if train is None and t.fresh is not None: run['_data'] = t.data.keywords['corpus'].__doc__   # the task's own corpus, for the model card
     dls = _data(t, train, valid, tok, locals())
     cbs = L(kwargs.pop('cbs', None)) + report_cbs(report_to, out/'runs') + [SaveCheckpoint(out, every=save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
     learn = finetune_learner(model, dls, task, lr=lr, cbs=cbs, lora=lora, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,

@@ -356,4 +356,5 @@ class Text2TextPipeline(Pipeline):
     def postprocess(self, out):
         return [dict(generated_text=t) for t in self.tokenizer.batch_decode(out['ids'], skip_special_tokens=True)]
 
-PIPELINE_REGISTRY.register_pipeline('text2text', pipeline_class=Text2TextPipeline, pt_model=AutoModelForSeq2SeqLM, type='text')
+if 'text2text' not in PIPELINE_REGISTRY.get_supported_tasks():   # once (a module run again, as in a notebook, keeps the first)
+    PIPELINE_REGISTRY.register_pipeline('text2text', pipeline_class=Text2TextPipeline, pt_model=AutoModelForSeq2SeqLM, type='text')
