@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/seq2seq_data.html.md"""
 
 # %% ../nbs/24_seq2seq_data.ipynb #ca74a506
 from __future__ import annotations
-import ast, gettext, hashlib, inspect, re, sysconfig, textwrap, warnings
+import ast, gettext, hashlib, inspect, re, sysconfig, warnings
 from collections import Counter
 from functools import partial
 from pathlib import Path
@@ -91,13 +91,14 @@ def first_sentence(doc:str)->str:
     return para[:m.start()] if m else para
 
 def _without_docstring(src:str, fn:ast.AST)->str:
-    "The source of function `fn` (parsed from `src`) with its docstring's lines removed, dedented."
+    "The source of function `fn` (parsed from `src`) with its docstring's lines removed, its indentation taken off."
     lines = src.splitlines()
     d = fn.body[0]
     body = lines[fn.lineno - 1:fn.end_lineno]   # from `def` (decorators left out) to the end
     start, end = d.lineno - fn.lineno, d.end_lineno - fn.lineno
     keep = body[:start] + body[end + 1:] if len(fn.body) > 1 else body[:start] + [' ' * (d.col_offset) + 'pass']
-    return textwrap.dedent('\n'.join(keep))
+    n = fn.col_offset   # a method's indentation comes off every line that has it (a string's lines at column 0 stay as they are)
+    return '\n'.join(l[n:] if l[:n].isspace() else l for l in keep)
 
 # %% ../nbs/24_seq2seq_data.ipynb #eca735b6
 def python_functions(root=None, # a folder of Python files (default: the standard library)
@@ -114,6 +115,7 @@ def python_functions(root=None, # a folder of Python files (default: the standar
         mod = '.'.join(rel.with_suffix('').parts)
         for fn in ast.walk(tree):
             if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or not (doc := ast.get_docstring(fn, clean=False)): continue
+            if fn.body[0].lineno == fn.lineno: continue   # `def f(): "doc"` on one line: no body to show apart from it
             target = first_sentence(doc)
             if len(target.split()) < min_words: continue
             rows.append(dict(source=_without_docstring(src, fn), target=target, module=mod, name=fn.name))
