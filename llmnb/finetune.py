@@ -212,28 +212,43 @@ def resolve_model(name:str|Path)->str:
 class TaskLearner(HFLearner):
     "The `Learner` of `finetune_learner`: llmnb's, predicting on texts and decoding through its task (`learn.task`)."
     def predict_texts(self, items, # a list of texts, a DataFrame or a `Dataset`
-                      bs:int=64, text_col:str='text')->tuple[list, torch.Tensor]:
-        "Predictions (decoded by the task) and probabilities for many texts: `dls.test_dl` and fastai's `get_preds`."
+                      bs:int=64, text_col:str='text')->tuple[list, torch.Tensor|None]:
+        "Predictions (decoded by the task) and probabilities for many texts: `dls.test_dl` and fastai's `get_preds`; text to text: the generated texts."
+        if isinstance(self.dls.valid, Seq2SeqDL): return self._generate_texts(items, bs, text_col), None
         p = self.get_preds(dl=self.dls.test_dl(items, bs=bs, text_col=text_col), act=lambda o: self.task.activation(o.float()))[0]
         return self.task.decode(p, self.dls), p
 
     def predict(self, item, rm_type_tfms=None, with_input=False):
-        "For a text: `(label, index, probabilities)`, as fastai's for a classifier; anything else goes to fastai's `Learner.predict`."
+        "For a text: `(label, index, probabilities)`, as fastai's for a classifier (text to text: `(generated text, None, None)`); anything else goes to fastai's `Learner.predict`."
         if not isinstance(item, str): return super().predict(item, rm_type_tfms, with_input)
         with self.no_bar(): preds, p = self.predict_texts([item])
-        return preds[0], self.task.index(p[0]), p[0]
+        return (preds[0], None, None) if p is None else (preds[0], self.task.index(p[0]), p[0])
+
+    def _generate(self, x:dict, n:int|None=None)->torch.Tensor:
+        "What the model generates for the sources of batch `x` (its first `n`), in eval mode, with the loaders' generation settings."
+        model = unwrap(self.model)
+        was = model.training; model.eval()
+        try:
+            with torch.no_grad(): return model.generate(input_ids=x['input_ids'][:n], attention_mask=x['attention_mask'][:n], **getattr(self.dls, 'generation', {}))
+        finally: model.train(was)
+
+    def _generate_texts(self, items, bs:int, text_col:str)->list[str]:
+        "The generated texts for `items` (texts, or the `text_col`, else `source`, column of a DataFrame or `Dataset`), `bs` at a time."
+        if isinstance(items, str): raise TypeError('predict_texts takes a list of texts, a DataFrame or a Dataset: put a single text in a list')
+        cols = getattr(items, 'column_names', None) or list(getattr(items, 'columns', []))
+        texts = list(items[text_col if text_col in cols else 'source']) if cols else [str(o) for o in items]
+        tok, dev, out = self.dls.tok, next(unwrap(self.model).parameters()).device, []
+        for i in range(0, len(texts), bs):
+            x = tok(texts[i:i + bs], return_tensors='pt', padding=True, truncation=True, max_length=self.dls.max_source_len).to(dev)
+            out += tok.batch_decode(self._generate(x), skip_special_tokens=True)
+        return out
 
     def show_results(self, ds_idx:int=1, dl=None, max_n:int=9, shuffle:bool=True, **kwargs):
         "fastai's; for a text-to-text task (`Seq2SeqDL`), source, reference and the model's *generated* text (not its teacher-forced guesses)."
         dl = dl or self.dls[ds_idx].new(shuffle=shuffle)
         if not isinstance(dl, Seq2SeqDL): return super().show_results(ds_idx, dl, max_n, shuffle, **kwargs)
         x, y = dl.one_batch()
-        model = unwrap(self.model)
-        was = model.training; model.eval()
-        try:
-            with torch.no_grad(): ids = model.generate(input_ids=x['input_ids'][:max_n], attention_mask=x['attention_mask'][:max_n], **getattr(self.dls, 'generation', {}))
-        finally: model.train(was)
-        return dl.show_results((x, y), ids, max_n=max_n, **kwargs)
+        return dl.show_results((x, y), self._generate(x, max_n), max_n=max_n, **kwargs)
 
 # %% ../nbs/17_finetune.ipynb #c9778c4e
 def finetune_learner(model, # a model, a folder, or a HF model name (`resolve_model` finds packaged ones offline)
