@@ -37,6 +37,7 @@ import importlib.util, os, shutil, sys
 from .core import llmnb_home, atomic_update
 from .chat_data import chat_dataloaders, add_chat_template, assistant_loss, keeps_packs_apart
 from .lora import lora_config, add_lora, trainable_summary, merge_lora
+import functools
 from functools import partial
 from transformers import AutoModelForSeq2SeqLM
 from .metrics import generation_metrics
@@ -132,9 +133,11 @@ def _chat_data(train, valid, tok, a:dict):
 register_task(dataclasses.replace(TASKS['causal_lm'], name='chat', data=_chat_data, prepare=_chat_model))   # causal LM, on conversations
 
 # %% ../nbs/17_finetune.ipynb #25d28429
+@functools.cache   # read once a process: a fresh model's tokenizer and the task's data both start from it
 def _messages()->dict:
     "English→German messages of the gettext catalogues Debian installs (`llmnb.seq2seq_data.catalogue_pairs('de')`), split by message"
     return hash_split(catalogue_pairs('de'))
+@functools.cache
 def _functions()->dict:
     "the standard library's functions → the first sentence of their docstrings (`llmnb.seq2seq_data.python_functions()`), split by module"
     return hash_split(python_functions(), 'module')

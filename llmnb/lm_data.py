@@ -20,6 +20,7 @@ from transformers import PreTrainedTokenizerBase
 from .core import InputError
 from .corpus import load_corpus, split_corpus
 from .seq2seq import shift_right
+from .labelled import pad_batch
 
 # %% auto #0
 __all__ = ['pack', 'clm_collate', 'mask_tokens', 'MLMCollate', 'infill_tokens', 'InfillCollate', 'fetch_blocks', 'random_windows',
@@ -104,11 +105,9 @@ class InfillCollate:
     def __init__(self, tok, ratio:float=0.3, mean_span:float=3.0): store_attr()
     def __call__(self, ids, generator=None):
         src = infill_tokens(ids, self.tok, self.ratio, self.mean_span, generator)
-        n = max(map(len, src))
-        x = torch.full((len(src), n), self.tok.pad_token_id); m = torch.zeros_like(x)
-        for i, s in enumerate(src): x[i, :len(s)], m[i, :len(s)] = torch.tensor(s), 1
+        x = pad_batch(src, self.tok.pad_token_id)                                                  # input_ids, attention_mask
         y = torch.cat([ids, torch.full((len(ids), 1), self.tok.eos_token_id)], 1)                 # (B, T+1)
-        return dict(input_ids=x, attention_mask=m, decoder_input_ids=shift_right(y, self.tok.pad_token_id, self.tok.eos_token_id)), y
+        return dict(x, decoder_input_ids=shift_right(y, self.tok.pad_token_id, self.tok.eos_token_id)), y
 
 # %% ../nbs/05_lm_data.ipynb #062827be
 def fetch_blocks(ds:Dataset|torch.Tensor, idxs)->torch.Tensor:
