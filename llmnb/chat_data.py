@@ -212,6 +212,12 @@ class ChatDL(TextClsDL):
             raise InputError(f'rows {rows["row"]}: no assistant token to learn from in this batch: the loss would be zero. '
                              'Every conversation needs a non-empty assistant reply')
         return x, y
+    def generation_batch(self, x:dict, y:torch.Tensor)->tuple[dict, int]:
+        "The prompts of padded batch `(x, y)`, each row up to its first learned token and left-padded, and their width (where the generated tokens start)."
+        if self.pack: raise ValueError('generation_batch takes padded batches (the validation loader\'s): a packed row holds many conversations')
+        first = (y != -100).int().argmax(1).tolist()   # y[j] is the label of token j + 1: the reply starts after token j
+        p = pad_batch([r[:j + 1].tolist() for r, j in zip(x['input_ids'], first)], self.tok.pad_token_id, left=True)
+        return p, p['input_ids'].shape[1]
     def decode_target(self, y):
         "The text the model learns to say in a row of targets."
         return TitledStr(self.tok.decode(y[y != -100]))

@@ -62,6 +62,7 @@ def sync_metrics(mets, device)->None:
         m = getattr(m, 'sync_source', m)   # metrics sharing their state (`classification_metrics`): the holder, once
         if id(m) in seen: continue
         seen.add(id(m))
+        if callable(getattr(m, 'gather', None)): m.gather(); continue   # generated texts (`metrics.generation_metrics`): gathered
         if isinstance(m, AccumMetric):
             parts = all_ranks([torch.cat(o).cpu() if o else None for o in (m.preds, m.targs)])
             m.preds, m.targs = ([p[i] for p in parts if p[i] is not None] for i in (0, 1))

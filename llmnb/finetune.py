@@ -30,7 +30,7 @@ from .core import InputError, from_pretrained, command, check_args, at_least, ab
 from .core import run_args, saved_args, within, world_size
 from .labelled import cls_dataloaders
 from .corpus import stdlib_classification, split_corpus
-from .generate import context_len
+from .generate import context_len, generate_batch
 from .bridge import unwrap, HFLearner
 from transformers import AutoTokenizer, AutoConfig
 import importlib.util, os, shutil, sys
@@ -43,11 +43,11 @@ from transformers import AutoModelForSeq2SeqLM
 from .metrics import generation_metrics
 from .tokenizers import train_tokenizer
 from .seq2seq import Seq2Seq, Seq2SeqConfig
-from .seq2seq_data import seq2seq_dataloaders, catalogue_pairs, python_functions, hash_split, Seq2SeqDL, read_pairs
+from .seq2seq_data import seq2seq_dataloaders, catalogue_pairs, python_functions, hash_split, read_pairs, prompt_dataloaders
 
 # %% auto #0
-__all__ = ['TASKS', 'OFFLINE_MODELS', 'Task', 'register_task', 'get_task', 'resolve_model', 'TaskLearner', 'finetune_learner',
-           'finetune', 'llmnb_finetune']
+__all__ = ['TASKS', 'TRANSLATE', 'SUMMARIZE', 'OFFLINE_MODELS', 'Task', 'register_task', 'get_task', 'resolve_model',
+           'TaskLearner', 'finetune_learner', 'finetune', 'llmnb_finetune']
 
 # %% ../nbs/17_finetune.ipynb #4e4887dc
 @dataclass
@@ -67,6 +67,7 @@ class Task:
     data: Callable|None = None # (train, valid, tok, args) -> DataLoaders; None: labelled texts (`cls_dataloaders`)
     prepare: Callable|None = None # (model, tok, task) -> (model, ids of added tokens): fit a loaded model and tokenizer to the data (chat: a template)
     fresh: Callable|None = None # (train, args) -> (model, tok): a new llmnb model and tokenizer when `finetune` is given no model
+    causal: Task|None = None # the same task for a decoder-only LLM (text to text: the pairs as instructions, `Task.prepare`d as chat)
 
 TASKS = {}
 
@@ -75,8 +76,9 @@ def register_task(task:Task)->Task:
     TASKS[task.name] = task
     return task
 
-def get_task(name:str)->Task:
-    "The registered task called `name`."
+def get_task(name:str|Task)->Task:
+    "The registered task called `name` (a `Task` as it is)."
+    if isinstance(name, Task): return name
     if name not in TASKS: raise InputError(f'unknown task {name!r}: the registered tasks are {list(TASKS)}')
     return TASKS[name]
 
@@ -143,9 +145,15 @@ def _functions()->dict:
     return hash_split(python_functions(), 'module')
 _FRESH_VOCAB = 8000   # the BPE vocabulary of a fresh model's tokenizer (sources and targets share it)
 
+def _pairs(train, valid, corpus)->tuple:
+    "The pairs given, else the train and valid splits of `corpus()`."
+    if train is not None: return train, valid
+    sp = corpus()
+    return sp['train'], sp['valid'] if valid is None else valid
+
 def _seq2seq_data(train, valid, tok, a:dict, corpus=None):
-    "A text-to-text task's data (`seq2seq_data.seq2seq_dataloaders`): the pairs given, else the train and valid splits of `corpus()`."
-    if train is None: sp = corpus(); train, valid = sp['train'], sp['valid'] if valid is None else valid
+    "A text-to-text task's data for an encoder–decoder (`seq2seq_data.seq2seq_dataloaders`): `_pairs`."
+    train, valid = _pairs(train, valid, corpus)
     dls = seq2seq_dataloaders(train, tok, valid, a['source_col'], a['target_col'], bs=a['bs'], max_source_len=a['max_len'],
                               max_target_len=a['max_target_len'], seed=a['seed'], encoding=a['encoding'])
     dls.generation.update(num_beams=a['num_beams'])
@@ -161,14 +169,31 @@ def _fresh_seq2seq(train, a:dict, corpus=None):
     model.generation_config.max_new_tokens = a['max_target_len']   # what generation (a pipeline too) stops at: the longest target trained on
     return model, tok
 
+# %% ../nbs/17_finetune.ipynb #46f85aba
+TRANSLATE = ('Translate this English message of a computer program into German. '
+             'Keep its placeholders (such as %s, %d and {0}), options and line breaks as they are.')
+SUMMARIZE = 'Summarize what this Python function does in one sentence, as the first line of its docstring would.'
+
+def _prompt_data(train, valid, tok, a:dict, corpus=None, instruction:str=''):
+    "A text-to-text task's data for a decoder-only LLM (`seq2seq_data.prompt_dataloaders`): `_pairs` as instructions."
+    train, valid = _pairs(train, valid, corpus)
+    dls = prompt_dataloaders(train, tok, valid, a.get('instruction') or instruction, a['source_col'], a['target_col'], bs=a['bs'],
+                             max_len=a['max_len'], max_target_len=a['max_target_len'], seed=a['seed'], pack=bool(a.get('pack')), encoding=a['encoding'])
+    dls.generation.update(num_beams=a['num_beams'])
+    return dls
+
 _text2text = lambda kinds: lambda dls: [TokenAccuracy(), TokenPerplexity(), *generation_metrics(kinds, **getattr(dls, 'generation', {}))]
 _translation = register_task(Task('translation', AutoModelForSeq2SeqLM, accepts=lambda m: bool(getattr(m.config, 'is_encoder_decoder', False)),
                                   loss=lambda dls: CrossEntropyLossFlat(ignore_index=-100), metrics=_text2text(('bleu', 'chrf', 'placeholders')),
                                   head_kwargs=lambda dls: {}, activation=lambda logits: logits.softmax(-1), decode=lambda p, dls: p.argmax(-1),
                                   index=lambda p: p.argmax(-1), new_head=False, peft_task='SEQ_2_SEQ_LM',
-                                  data=partial(_seq2seq_data, corpus=_messages), fresh=partial(_fresh_seq2seq, corpus=_messages)))
+                                  data=partial(_seq2seq_data, corpus=_messages), fresh=partial(_fresh_seq2seq, corpus=_messages),
+                                  causal=dataclasses.replace(TASKS['chat'], name='translation', metrics=_text2text(('bleu', 'chrf', 'placeholders')),
+                                                             data=partial(_prompt_data, corpus=_messages, instruction=TRANSLATE))))
 register_task(dataclasses.replace(_translation, name='summarization', metrics=_text2text(('rouge',)),
-                                  data=partial(_seq2seq_data, corpus=_functions), fresh=partial(_fresh_seq2seq, corpus=_functions)))
+                                  data=partial(_seq2seq_data, corpus=_functions), fresh=partial(_fresh_seq2seq, corpus=_functions),
+                                  causal=dataclasses.replace(TASKS['chat'], name='summarization', metrics=_text2text(('rouge',)),
+                                                             data=partial(_prompt_data, corpus=_functions, instruction=SUMMARIZE))))
 
 # %% ../nbs/17_finetune.ipynb #2c323ab2
 def _from_gguf(folder:Path, file:str, out:Path):
@@ -217,7 +242,7 @@ class TaskLearner(HFLearner):
     def predict_texts(self, items, # a list of texts, a DataFrame or a `Dataset`
                       bs:int=64, text_col:str='text')->tuple[list, torch.Tensor|None]:
         "Predictions (decoded by the task) and probabilities for many texts: `dls.test_dl` and fastai's `get_preds`; text to text: the generated texts."
-        if isinstance(self.dls.valid, Seq2SeqDL): return self._generate_texts(items, bs, text_col), None
+        if hasattr(self.dls, 'encode_sources'): return self._generate_texts(items, bs, text_col), None   # a text-to-text task's loaders
         p = self.get_preds(dl=self.dls.test_dl(items, bs=bs, text_col=text_col), act=lambda o: self.task.activation(o.float()))[0]
         return self.task.decode(p, self.dls), p
 
@@ -227,36 +252,31 @@ class TaskLearner(HFLearner):
         with self.no_bar(): preds, p = self.predict_texts([item])
         return (preds[0], None, None) if p is None else (preds[0], self.task.index(p[0]), p[0])
 
-    def _generate(self, x:dict, n:int|None=None)->torch.Tensor:
-        "What the model generates for the sources of batch `x` (its first `n`), in eval mode, with the loaders' generation settings."
-        model = unwrap(self.model)
-        was = model.training; model.eval()
-        try:
-            with torch.no_grad(): return model.generate(input_ids=x['input_ids'][:n], attention_mask=x['attention_mask'][:n], **getattr(self.dls, 'generation', {}))
-        finally: model.train(was)
+    def _generate(self, x:dict, start:int=0, n:int|None=None)->torch.Tensor:
+        "The tokens the model generates after prompts `x` (its first `n`; new ones from `start`), with the loaders' generation settings."
+        return generate_batch(unwrap(self.model), {k: v[:n] for k, v in x.items()}, start, **getattr(self.dls, 'generation', {}))
 
     def _generate_texts(self, items, bs:int, text_col:str)->list[str]:
         "The generated texts for `items` (texts, or the `text_col`, else `source`, column of a DataFrame or `Dataset`), `bs` at a time."
         if isinstance(items, str): raise TypeError('predict_texts takes a list of texts, a DataFrame or a Dataset: put a single text in a list')
         cols = getattr(items, 'column_names', None) or list(getattr(items, 'columns', []))
         texts = list(items[text_col if text_col in cols else 'source']) if cols else [str(o) for o in items]
-        tok, dev, out = self.dls.tok, next(unwrap(self.model).parameters()).device, []
-        for i in range(0, len(texts), bs):
-            x = tok(texts[i:i + bs], return_tensors='pt', padding=True, truncation=True, max_length=self.dls.max_source_len).to(dev)
-            out += tok.batch_decode(self._generate(x), skip_special_tokens=True)
-        return out
+        dec = lambda ids: [s.strip() for s in self.dls.tok.batch_decode(ids, skip_special_tokens=True)]
+        return [o for i in range(0, len(texts), bs) for o in dec(self._generate(*self.dls.encode_sources(texts[i:i + bs])))]
 
     def show_results(self, ds_idx:int=1, dl=None, max_n:int=9, shuffle:bool=True, **kwargs):
-        "fastai's; for a text-to-text task (`Seq2SeqDL`), source, reference and the model's *generated* text (not its teacher-forced guesses)."
+        "fastai's; for a text-to-text task, source (or prompt), reference and the model's *generated* text (not its teacher-forced guesses)."
         dl = dl or self.dls[ds_idx].new(shuffle=shuffle)
-        if not isinstance(dl, Seq2SeqDL): return super().show_results(ds_idx, dl, max_n, shuffle, **kwargs)
+        if not hasattr(self.dls, 'encode_sources'): return super().show_results(ds_idx, dl, max_n, shuffle, **kwargs)
         x, y = dl.one_batch()
-        return dl.show_results((x, y), self._generate(x, max_n), max_n=max_n, **kwargs)
+        ids = self._generate(*dl.generation_batch(x, y), max_n)
+        ids[torch.isin(ids, torch.tensor(self.dls.tok.all_special_ids, device=ids.device))] = -100   # padding and end of turn: not the text
+        return dl.show_results((x, y), ids, max_n=max_n, **kwargs)
 
 # %% ../nbs/17_finetune.ipynb #c9778c4e
 def finetune_learner(model, # a model, a folder, or a HF model name (`resolve_model` finds packaged ones offline)
-                     dls, # `cls_dataloaders` (classification tasks), `lm_dataloaders` (causal_lm), `chat_dataloaders` (chat)
-                     task:str='classification', # a registered task: 'classification', 'multi_label', 'regression', 'causal_lm', 'chat'
+                     dls, # `cls_dataloaders` (classification tasks), `lm_dataloaders` (causal_lm), `chat_dataloaders` (chat), `seq2seq_dataloaders` or `prompt_dataloaders` (text to text)
+                     task:str|Task='classification', # a registered task ('classification', 'multi_label', 'regression', 'causal_lm', 'chat', 'translation'...) or a `Task`
                      lr:float=2e-3, # learning rate (of the head, when frozen)
                      wd:float=0.01, # weight decay on weight matrices
                      freeze:bool|None=None, # start with the body frozen, only the head training (default: when the task's head is new)
@@ -373,6 +393,8 @@ def _saved_msg(t:Task, out:Path, lora:bool)->str:
     "What the run's folder holds and how to load it."
     if lora: return f'saved to {out}  (the LoRA adapter: PeftModel.from_pretrained, or llmnb-chat {out} for chat; --merge writes a plain model)'
     if t.name == 'chat': return f'saved to {out}  (talk to it: llmnb-chat {out}, or pipeline("text-generation"))'
+    if 'instruction' in getattr(t.data, 'keywords', {}):
+        return f'saved to {out}  (a causal LM: pipeline("text-generation") on [system: the instruction, user: a source] messages, or learn.predict_texts)'
     if t.fresh is not None: return f'saved to {out}  (load it with {t.auto.__name__}, or pipeline("text2text") after import llmnb)'
     return f'saved to {out}  (load it with {t.auto.__name__} or pipeline)'
 
@@ -402,22 +424,30 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
              source_col:str='source', target_col:str='target', # translation, summarization: the text columns
              max_target_len:int=128, # translation, summarization: longer targets are cut (counted), and generation stops there
              num_beams:int=1, # translation, summarization: beam search for the validation set's generated texts (1: greedy)
+             instruction:str|None=None, # translation, summarization on a decoder-only LLM: the system message (default: the task's)
              **kwargs)->dict: # kwargs: passed to `finetune_learner` (mixed_precision, clip, cbs...)
     "Fine-tune a pretrained model on labelled texts or conversations; returns the validation metrics, the learner and the output folder."
     _check_finetune_args(locals())
     if lora_r is None and (merge or lora_targets):
         raise InputError(f"argument --{'merge' if merge else 'lora-targets'}: LoRA is off, so there are no adapters to {'merge' if merge else 'place'}: add --lora-r 8, or leave it out")
-    if pack is not None and (t := get_task(task)).prepare is None: raise InputError(f"argument --{'' if pack else 'no-'}pack: packs conversations (--task chat), not {task} examples")
     if pack and world_size() > 1: raise InputError('argument --pack: a packed batch is one row, which processes cannot share: train on one process, or leave out --pack')
     run, t = run_args(locals(), 'llmnb.finetune.finetune'), get_task(task)
     fresh = model is None and t.fresh is not None   # a new llmnb model, its tokenizer trained on the data
     model = model or (None if fresh else _default_model(task))
+    if isinstance(model, (str, Path)): _check_len(max_len, cfg := from_pretrained(AutoConfig, resolve_model(model)))   # before any loading
+    else: cfg = getattr(model, 'config', None)   # a model, or none yet (fresh)
+    if t.causal is not None and cfg is not None and not getattr(cfg, 'is_encoder_decoder', False):
+        t = t.causal   # a decoder-only LLM: the pairs as instructions
+    if pack is not None and t.prepare is None:
+        raise InputError(f"argument --{'' if pack else 'no-'}pack: packs conversations (--task chat, or a text-to-text task on a decoder-only LLM), not {task} examples")
+    if instruction is not None and 'instruction' not in getattr(t.data, 'keywords', {}):
+        raise InputError(f'argument --instruction: instructs a decoder-only LLM on translation or summarization pairs, not {task} '
+                         f'{"on this model" if model is not None else "on a fresh encoder–decoder"}: leave it out')
     out = check_out(out, resume, overwrite, name='finetune')
     show = show and not rank_distrib()   # one process of a launch reports
     say = print if show else (lambda *a, **k: None)
     set_seed(seed)
     if fresh: model, tok = t.fresh(train, locals())
-    elif isinstance(model, (str, Path)): _check_len(max_len, from_pretrained(AutoConfig, resolve_model(model)))   # before any loading
     if not fresh: tok = from_pretrained(AutoTokenizer, resolve_model(model))
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     name = model if isinstance(model, (str, Path)) else None
@@ -425,13 +455,13 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
     if t.prepare is not None:   # conversations: the tokenizer needs a template, which may grow the model
         model, new = t.prepare(model, tok, t)
         pack = _packing(model, pack)
-        if train is None: run['_data'] = 'the chatterbot-corpus English conversations (`llmnb.chat_data.chatterbot_conversations`)'
+        if train is None and t.name == 'chat': run['_data'] = 'the chatterbot-corpus English conversations (`llmnb.chat_data.chatterbot_conversations`)'
         if lora_r is not None:   # checked before the data is read; new tokens' embeddings train with the adapters (peft's trainable tokens)
             lora = lora_config(model, lora_r, lora_alpha, lora_dropout, lora_targets, task_type=t.peft_task, trainable_token_indices=new or None)
-    if train is None and t.fresh is not None: run['_data'] = t.data.keywords['corpus'].__doc__   # the task's own corpus, for the model card
+    if train is None and 'corpus' in getattr(t.data, 'keywords', {}): run['_data'] = t.data.keywords['corpus'].__doc__   # the task's own corpus, for the model card
     dls = _data(t, train, valid, tok, locals())
     cbs = L(kwargs.pop('cbs', None)) + report_cbs(report_to, out/'runs') + [SaveCheckpoint(out, every=save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
-    learn = finetune_learner(model, dls, task, lr=lr, cbs=cbs, lora=lora, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
+    learn = finetune_learner(model, dls, t, lr=lr, cbs=cbs, lora=lora, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
                              lora_targets=lora_targets, **kwargs)
     if name is not None and lora_r is not None: unwrap(learn.model).peft_config['default'].base_model_name_or_path = str(name)
     _check_len(max_len, unwrap(learn.model).config)
@@ -486,6 +516,7 @@ def llmnb_finetune(
     source_col:str='source', target_col:str='target', # translation, summarization: the text columns of --train and --valid
     max_target_len:int=128, # translation, summarization: longer targets are cut (counted); generation stops there
     num_beams:int=1, # translation, summarization: beam search for the generated validation texts (1: greedy)
+    instruction:str=None, # translation, summarization on a decoder-only LLM (--model): its system message (default: the task's)
     debug:bool=False, # show the traceback of user errors too (also: LLMNB_DEBUG=1)
 ):
     "Fine-tune a pretrained Transformer on labelled texts or conversations with fastai; prints the validation metrics as a final JSON line."
@@ -498,6 +529,6 @@ def llmnb_finetune(
                    overwrite, save_every, resume, label_sep, encoding, mixed_precision=mixed_precision, report_to=report_to,
                    gradient_checkpointing=gradient_checkpointing, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
                    lora_targets=lora_targets, merge=merge, pack=True if pack else False if no_pack else None,
-                   source_col=source_col, target_col=target_col, max_target_len=max_target_len, num_beams=num_beams,
+                   source_col=source_col, target_col=target_col, max_target_len=max_target_len, num_beams=num_beams, instruction=instruction,
                    num_processes=num_processes)
         print(json.dumps(r))

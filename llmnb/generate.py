@@ -12,7 +12,7 @@ from .bridge import unwrap
 from .lm_data import mask_tokens
 
 # %% auto #0
-__all__ = ['context_len', 'sample', 'token_text', 'next_token_probs', 'fill_masks']
+__all__ = ['context_len', 'sample', 'generate_batch', 'token_text', 'next_token_probs', 'fill_masks']
 
 # %% ../nbs/09_generate.ipynb #cb96dc4a
 def context_len(config)->int|None:
@@ -42,6 +42,22 @@ def sample(model, tok, prompt:str|None=None, n:int=1, max_new_tokens:int=200, te
                              temperature=temperature, top_k=top_k, top_p=top_p, pad_token_id=tok.pad_token_id)
     model.train(was_training)
     return [(prompt or '') + tok.decode(o[ids.shape[1]:], skip_special_tokens=True) for o in out]
+
+# %% ../nbs/09_generate.ipynb #893c232b
+@torch.no_grad()
+def generate_batch(model, # a HF model that generates (a peft model too)
+                   x:dict, # what `generate` reads: `input_ids` and `attention_mask` (prompts padded on the left, or sources)
+                   start:int=0, # where the new tokens begin in `generate`'s output: the prompts' width (0 for an encoder–decoder)
+                   **kwargs)->torch.Tensor: # to `generate` (`max_new_tokens`, `num_beams`...)
+    "The tokens `model` generates after each row of `x`, `(n, new)`: in eval mode, on the model's device, within its context."
+    fed = 1 if getattr(model.config, 'is_encoder_decoder', False) else start   # the decoder's start token, or the prompt
+    if (ctx := context_len(model.config)) and 'max_new_tokens' in kwargs:   # the last new token is never read back: ctx - fed + 1 of them fit
+        kwargs['max_new_tokens'] = min(kwargs['max_new_tokens'], ctx - fed + 1)
+    if kwargs.get('max_new_tokens', 1) < 1: return torch.zeros((len(x['input_ids']), 0), dtype=torch.long)
+    was, dev = model.training, next(model.parameters()).device
+    model.eval()
+    try: return model.generate(**{k: v.to(dev) for k, v in x.items()}, **kwargs)[:, start:]
+    finally: model.train(was)
 
 # %% ../nbs/09_generate.ipynb #2f5b4d5f
 def token_text(t:str)->str:

@@ -104,12 +104,14 @@ def _sorted_idxs(lengths:torch.Tensor, bs:int, shuffle:bool, generator:torch.Gen
     batches = [b for c in chunks for b in c.split(bs)]
     return torch.cat([batches[i] for i in torch.randperm(len(batches), generator=generator)]).tolist()
 
-def pad_batch(ids:list, pad_id:int)->dict:
-    "Right-pad lists of token ids to the longest: `input_ids` and `attention_mask` tensors."
+def pad_batch(ids:list, pad_id:int, left:bool=False)->dict:
+    "Pad lists of token ids to the longest, on the right (`left`: on the left, as `generate` wants prompts): `input_ids` and `attention_mask` tensors."
     n = max(map(len, ids))
     x = torch.full((len(ids), n), pad_id, dtype=torch.long)
     m = torch.zeros((len(ids), n), dtype=torch.long)
-    for i, o in enumerate(ids): x[i, :len(o)], m[i, :len(o)] = torch.tensor(o), 1
+    for i, o in enumerate(ids):
+        s = slice(n - len(o), n) if left else slice(0, len(o))
+        x[i, s], m[i, s] = torch.tensor(o, dtype=torch.long), 1
     return dict(input_ids=x, attention_mask=m)
 
 def _encode(b:dict, tok:PreTrainedTokenizerBase, max_len:int)->dict:

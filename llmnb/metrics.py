@@ -14,6 +14,8 @@ with warnings.catch_warnings():   # fastai 2.8 calls torch.jit.script at import,
     warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
     from fastai.learner import Metric, AvgLoss
 from .bridge import unwrap
+from .core import all_ranks
+from .generate import generate_batch
 
 # %% auto #0
 __all__ = ['PLACEHOLDER', 'confusion_matrix', 'prf_from_counts', 'mcc_from_cm', 'Counts', 'CountMetric', 'classification_metrics',
@@ -195,11 +197,16 @@ class _Generated:
     def add(self, learn):
         if self.on is None: self.on = (learn.epoch + 1) % self.every == 0 or learn.epoch + 1 == learn.n_epoch
         if not self.on or (self.max_n is not None and len(self.preds) >= self.max_n): return
-        x, y, tok = learn.xb[0], learn.yb[0], learn.dls.tok
-        ids = unwrap(learn.model).generate(input_ids=x['input_ids'], attention_mask=x['attention_mask'], **self.kw)
-        self.preds += tok.batch_decode(ids, skip_special_tokens=True)
-        self.refs += [tok.decode(r[r >= 0], skip_special_tokens=True) for r in y]
+        tok, y = learn.dls.tok, learn.yb[0]
+        x, start = learn.dl.generation_batch(learn.xb[0], y)   # the sources (encoder–decoder), or the prompts and their width (decoder-only)
+        ids = generate_batch(unwrap(learn.model), x, start, **self.kw)
+        self.preds += [s.strip() for s in tok.batch_decode(ids, skip_special_tokens=True)]
+        self.refs += [tok.decode(r[r >= 0], skip_special_tokens=True).strip() for r in y]
         self.tok = tok
+    def gather(self):
+        "Every process's texts, in rank order (in a launch each process generates for its share of the batches: `distributed.sync_metrics`)."
+        parts = all_ranks((self.preds, self.refs))
+        self.preds, self.refs, self._scores = [p for ps, _ in parts for p in ps], [r for _, rs in parts for r in rs], None
     def scores(self)->dict:
         if self._scores is None: self._scores = text_scores(self.preds, self.refs, self.kinds, getattr(self, 'tok', None)) if self.on else {}
         return self._scores
@@ -207,6 +214,8 @@ class _Generated:
 class GenerationScore(Metric):
     "One score of the generated validation texts (the first score of a group generates them)."
     def __init__(self, gen:_Generated, key:str, first:bool=False): self.gen, self.key, self.first = gen, key, first
+    @property
+    def sync_source(self): return self.gen   # the texts, shared by the group, are what processes combine
     def reset(self):
         if self.first: self.gen.reset()
     def accumulate(self, learn):

@@ -22,11 +22,13 @@ from transformers import PreTrainedTokenizerBase
 from .core import InputError, MissingFile
 from .corpus import _read
 from .labelled import TextClsDL, pad_batch
+from .chat_data import ChatDataLoaders, chat_dataloaders
 from .seq2seq import shift_right
 
 # %% auto #0
 __all__ = ['CATALOGUES', 'read_catalogue', 'catalogue_pairs', 'first_sentence', 'python_functions', 'hash_split', 'Seq2SeqDL',
-           'Seq2SeqDataLoaders', 'read_pairs', 'seq2seq_dataloaders']
+           'Seq2SeqDataLoaders', 'read_pairs', 'seq2seq_dataloaders', 'pairs_to_chat', 'PromptDataLoaders',
+           'prompt_dataloaders']
 
 # %% ../nbs/24_seq2seq_data.ipynb #5ec44c94
 def read_catalogue(path)->tuple[list[dict], Counter]:
@@ -157,6 +159,9 @@ class Seq2SeqDL(TextClsDL):
         for i, l in enumerate(rows['labels']): y[i, :len(l)] = torch.tensor(l)
         x['decoder_input_ids'] = shift_right(y, self.tok.pad_token_id, self.decoder_start_token_id)
         return x, y
+    def generation_batch(self, x:dict, y:torch.Tensor)->tuple[dict, int]:
+        "What `generate` reads of batch `(x, y)`: the sources (the decoder starts from nothing), and 0: every generated token is new."
+        return dict(input_ids=x['input_ids'], attention_mask=x['attention_mask']), 0
     def decode_target(self, y):
         "The text of a row of labels (or of generated ids): ignored positions and special tokens left out."
         return TitledStr(self.tok.decode(y[y >= 0], skip_special_tokens=True))
@@ -168,6 +173,10 @@ class Seq2SeqDataLoaders(DataLoaders):
         super().__init__(*loaders, **kwargs)
         store_attr('tok,max_source_len,max_target_len')
         self.generation = dict(max_new_tokens=max_target_len)   # how `metrics.generation_metrics` generates (`finetune` adds num_beams)
+    def encode_sources(self, texts:list[str])->tuple[dict, int]:
+        "New sources as `generate` reads them (cut to `max_source_len` tokens), and 0: every generated token is new."
+        x = self.tok(list(texts), return_tensors='pt', padding=True, truncation=True, max_length=self.max_source_len)
+        return dict(input_ids=x['input_ids'], attention_mask=x['attention_mask']), 0
 
 def read_pairs(source, source_col:str='source', target_col:str='target', **kwargs)->Dataset:
     "Pairs as `source`, `target` from anything the one reader takes (files, DataFrames, `Dataset`s, the hub), or from gettext catalogues (a `.mo` file, a folder of them)."
@@ -198,6 +207,19 @@ def _encoded_pairs(ds:Dataset, tok, max_source_len:int, max_target_len:int, what
                           'this text; train the tokenizer on it (sources and targets)', stacklevel=3)
     return e
 
+# %% ../nbs/24_seq2seq_data.ipynb #0df63cc0
+def _pair_splits(train, valid, source_col:str, target_col:str, valid_pct:float, seed:int, **kwargs)->tuple:
+    "The training and validation pairs, checked, each with where it comes from (for messages): `valid`, else a DatasetDict's, else `valid_pct` of `train`."
+    what = str(train) if isinstance(train, (str, Path)) else 'the training data'
+    if isinstance(train, DatasetDict) and valid is None and 'valid' in train: train, valid = train['train'], train['valid']
+    tr = _checked_pairs(read_pairs(train, source_col, target_col, **kwargs), what)
+    if valid is None:
+        if len(tr) < 2: raise InputError(f'{what} has {len(tr)} pair: too few to hold out {valid_pct:.0%}; pass validation data')
+        s = tr.train_test_split(test_size=valid_pct, seed=seed)
+        return (s['train'], what), (s['test'], what)
+    vwhat = str(valid) if isinstance(valid, (str, Path)) else 'the validation data'
+    return (tr, what), (_checked_pairs(read_pairs(valid, source_col, target_col, **kwargs), vwhat), vwhat)
+
 # %% ../nbs/24_seq2seq_data.ipynb #6368ae99
 def seq2seq_dataloaders(train, # training pairs: a jsonl/csv/tsv file, a DataFrame, a `Dataset`, a `DatasetDict` (with `valid`), a hub name, `.mo` catalogues
                         tok:PreTrainedTokenizerBase, # one tokenizer for sources and targets
@@ -209,16 +231,64 @@ def seq2seq_dataloaders(train, # training pairs: a jsonl/csv/tsv file, a DataFra
                         num_workers:int=0, device=None, **kwargs)->Seq2SeqDataLoaders: # kwargs: to the reader (`encoding`, `split`)
     "Source/target pairs to fastai `DataLoaders` of length-sorted batches for teacher-forced training of an encoder–decoder."
     if tok.pad_token_id is None or tok.eos_token_id is None: raise InputError('the tokenizer needs a pad and an eos token')
-    what = str(train) if isinstance(train, (str, Path)) else 'the training data'
-    if isinstance(train, DatasetDict) and valid is None and 'valid' in train: train, valid = train['train'], train['valid']
-    tr = _checked_pairs(read_pairs(train, source_col, target_col, **kwargs), what)
-    if valid is None:
-        if len(tr) < 2: raise InputError(f'{what} has {len(tr)} pair: too few to hold out {valid_pct:.0%}; pass validation data')
-        s = tr.train_test_split(test_size=valid_pct, seed=seed); tr, va, vwhat = s['train'], s['test'], what
-    else:
-        vwhat = str(valid) if isinstance(valid, (str, Path)) else 'the validation data'
-        va = _checked_pairs(read_pairs(valid, source_col, target_col, **kwargs), vwhat)
+    (tr, what), (va, vwhat) = _pair_splits(train, valid, source_col, target_col, valid_pct, seed, **kwargs)
     enc = partial(_encoded_pairs, tok=tok, max_source_len=max_source_len, max_target_len=max_target_len)
     dl = partial(Seq2SeqDL, tok=tok, decoder_start_token_id=decoder_start_token_id, max_len=max_source_len, bs=bs, num_workers=num_workers)
     return Seq2SeqDataLoaders(dl(enc(tr, what=what), shuffle=True), dl(enc(va, what=vwhat), shuffle=False, bs=2 * bs), tok=tok,
                               max_source_len=max_source_len, max_target_len=max_target_len, device=device)
+
+# %% ../nbs/24_seq2seq_data.ipynb #ccacea5a
+def _takes_system(tok)->bool:
+    "Whether `tok`'s chat template accepts a system message."
+    try: tok.apply_chat_template([dict(role='system', content='s'), dict(role='user', content='u')], tokenize=False); return True
+    except Exception: return False   # templates raise what they like (jinja's TemplateError, a custom exception)
+
+def pairs_to_chat(ds:Dataset, # pairs with `source` and `target`
+                  instruction:str, # what the model is asked to do with each source
+                  system:bool=True, # the instruction as a system message (False: at the head of the user's message)
+                 )->Dataset:
+    "Pairs as conversations: the instruction, the source as the user's message, the target as the assistant's reply."
+    head = lambda s: [dict(role='system', content=instruction), dict(role='user', content=s)] if system else [dict(role='user', content=f'{instruction}\n\n{s}')]
+    return Dataset.from_dict({'messages': [head(s) + [dict(role='assistant', content=t)] for s, t in zip(ds['source'], ds['target'])]})
+
+# %% ../nbs/24_seq2seq_data.ipynb #c84f6be8
+def _cut_targets(ds:Dataset, tok, n:int, what:str)->Dataset:
+    "`ds` with its targets cut to `n` tokens, and a warning that counts them."
+    ids = tok(list(ds['target']), add_special_tokens=False)['input_ids']
+    long = {i: tok.decode(o[:n]) for i, o in enumerate(ids) if len(o) > n}
+    if not long: return ds
+    warnings.warn(f'{what}: {len(long)} of {len(ds)} targets are longer than {n} tokens and were cut '
+                  f'({sum(len(ids[i]) - n for i in long)} tokens in all): raise max_target_len to keep them whole', stacklevel=3)
+    return ds.map(lambda r, i: {'target': long.get(i, r['target'])}, with_indices=True)
+
+class PromptDataLoaders(ChatDataLoaders):
+    "`ChatDataLoaders` of pairs as instructions, which turn new sources into prompts for `generate` too."
+    def __init__(self, *loaders, instruction:str='', system:bool=True, max_target_len:int=128, **kwargs):
+        super().__init__(*loaders, **kwargs)
+        store_attr('instruction,system,max_target_len')
+        self.generation = dict(max_new_tokens=max_target_len, do_sample=False, eos_token_id=self.tok.eos_token_id, pad_token_id=self.tok.pad_token_id)
+    def encode_sources(self, texts:list[str])->tuple[dict, int]:
+        "New sources as prompts (instruction, source, the assistant's header; cut on the left, as training cuts, to leave room for the reply), left-padded, and their width."
+        msgs = pairs_to_chat(Dataset.from_dict(dict(source=list(texts), target=[''] * len(texts))), self.instruction, self.system)['messages']
+        ids = [self.tok.apply_chat_template(m[:-1], add_generation_prompt=True, tokenize=True, return_dict=True)['input_ids'] for m in msgs]
+        keep = max(self.max_len - self.max_target_len, 1) if self.max_len else None
+        x = pad_batch([list(o)[-keep:] if keep else list(o) for o in ids], self.tok.pad_token_id, left=True)
+        return x, x['input_ids'].shape[1]
+
+# %% ../nbs/24_seq2seq_data.ipynb #5e1957c1
+def prompt_dataloaders(train, # training pairs: anything `seq2seq_dataloaders` takes
+                       tok:PreTrainedTokenizerBase, # the LLM's tokenizer, with a chat template
+                       valid=None, # validation pairs (default: the `valid` split of a `DatasetDict`, else `valid_pct` of `train`)
+                       instruction:str='Translate the English text into German.', # the system's message (the task)
+                       source_col:str='source', target_col:str='target', # the text columns
+                       bs:int=8, max_len:int=256, # batch size; the longest conversation (instruction, source, target and the template)
+                       max_target_len:int=128, # longer targets are cut (counted); generation stops there
+                       valid_pct:float=0.1, seed:int=42,
+                       pack:bool=False, # training batches as one row without padding (`chat_data.chat_dataloaders`)
+                       **kwargs)->PromptDataLoaders: # to the reader (`encoding`, `split`)
+    "Source/target pairs to `chat_dataloaders` of instructions for a decoder-only LLM: the loss on the target only; generation from the prompt."
+    (tr, what), (va, vwhat) = _pair_splits(train, valid, source_col, target_col, valid_pct, seed, **kwargs)
+    tr, va, system = _cut_targets(tr, tok, max_target_len, what), _cut_targets(va, tok, max_target_len, vwhat), _takes_system(tok)
+    cd = chat_dataloaders(pairs_to_chat(tr, instruction, system), tok, pairs_to_chat(va, instruction, system), bs=bs, max_len=max_len, seed=seed, pack=pack)
+    return PromptDataLoaders(*cd.loaders, tok=tok, template=cd.template, max_len=max_len, instruction=instruction, system=system,
+                             max_target_len=max_target_len, device=cd.device)
