@@ -243,13 +243,17 @@ def _takes_system(tok)->bool:
     try: tok.apply_chat_template([dict(role='system', content='s'), dict(role='user', content='u')], tokenize=False); return True
     except Exception: return False   # templates raise what they like (jinja's TemplateError, a custom exception)
 
+def _prompt(instruction:str, source:str, system:bool=True)->list[dict]:
+    "The messages before the reply: the instruction as the system's message (or at the head of the user's) and the source as the user's."
+    if system: return [dict(role='system', content=instruction), dict(role='user', content=source)]
+    return [dict(role='user', content=f'{instruction}\n\n{source}')]
+
 def pairs_to_chat(ds:Dataset, # pairs with `source` and `target`
                   instruction:str, # what the model is asked to do with each source
                   system:bool=True, # the instruction as a system message (False: at the head of the user's message)
                  )->Dataset:
     "Pairs as conversations: the instruction, the source as the user's message, the target as the assistant's reply."
-    head = lambda s: [dict(role='system', content=instruction), dict(role='user', content=s)] if system else [dict(role='user', content=f'{instruction}\n\n{s}')]
-    return Dataset.from_dict({'messages': [head(s) + [dict(role='assistant', content=t)] for s, t in zip(ds['source'], ds['target'])]})
+    return Dataset.from_dict({'messages': [_prompt(instruction, s, system) + [dict(role='assistant', content=t)] for s, t in zip(ds['source'], ds['target'])]})
 
 # %% ../nbs/24_seq2seq_data.ipynb #c84f6be8
 def _cut_targets(ds:Dataset, tok, n:int, what:str)->Dataset:
@@ -269,8 +273,8 @@ class PromptDataLoaders(ChatDataLoaders):
         self.generation = dict(max_new_tokens=max_target_len, do_sample=False, eos_token_id=self.tok.eos_token_id, pad_token_id=self.tok.pad_token_id)
     def encode_sources(self, texts:list[str])->tuple[dict, int]:
         "New sources as prompts (instruction, source, the assistant's header; cut on the left, as training cuts, to leave room for the reply), left-padded, and their width."
-        msgs = pairs_to_chat(Dataset.from_dict(dict(source=list(texts), target=[''] * len(texts))), self.instruction, self.system)['messages']
-        ids = [self.tok.apply_chat_template(m[:-1], add_generation_prompt=True, tokenize=True, return_dict=True)['input_ids'] for m in msgs]
+        ids = [self.tok.apply_chat_template(_prompt(self.instruction, t, self.system), add_generation_prompt=True, tokenize=True, return_dict=True)['input_ids']
+               for t in texts]
         keep = max(self.max_len - self.max_target_len, 1) if self.max_len else None
         x = pad_batch([list(o)[-keep:] if keep else list(o) for o in ids], self.tok.pad_token_id, left=True)
         return x, x['input_ids'].shape[1]
