@@ -1,4 +1,4 @@
-"""A BERT encoder from scratch, as a Hugging Face `PreTrainedModel`, with a masked-LM head and a sequence-classification head; the same outputs as HF's `BertModel` on copied weights, including a real pretrained MiniLM.
+"""A BERT encoder from scratch, as a Hugging Face `PreTrainedModel`, with masked-LM, sequence-classification and question-answering heads; the same outputs as HF's `BertModel` on copied weights, including a real pretrained MiniLM.
 
 Docs: https://llmnb.github.io/llmnb/bert.html.md"""
 
@@ -10,13 +10,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from transformers import (PretrainedConfig, PreTrainedModel, AutoConfig, AutoModel, AutoModelForMaskedLM,
-                          AutoModelForSequenceClassification)
-from transformers.modeling_outputs import BaseModelOutputWithPooling, MaskedLMOutput, SequenceClassifierOutput
+                          AutoModelForSequenceClassification, AutoModelForQuestionAnswering)
+from transformers.modeling_outputs import (BaseModelOutputWithPooling, MaskedLMOutput, SequenceClassifierOutput,
+                                           QuestionAnsweringModelOutput)
 from .blocks import Block, GPT2_NAMES, classification_loss, output_flags, attn_mask, packed_mask
 
 # %% auto #0
 __all__ = ['BERTConfig', 'BERTPreTrainedModel', 'BERTModel', 'MLMHead', 'BERTForMaskedLM', 'BERTForSequenceClassification',
-           'from_hf_bert']
+           'span_loss', 'BERTForQuestionAnswering', 'from_hf_bert']
 
 # %% ../nbs/08_bert.ipynb #7c5486f5
 class BERTConfig(PretrainedConfig):
@@ -153,11 +154,38 @@ class BERTForSequenceClassification(BERTPreTrainedModel):
         res = SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
         return res if return_dict else res.to_tuple()
 
+# %% ../nbs/08_bert.ipynb #8afa7406
+def span_loss(start_logits, end_logits, start_positions, end_positions):
+    "The mean of the start and end cross-entropies; a position outside the sequence (an answer cut off) counts for nothing, as in HF."
+    T = start_logits.shape[1]
+    s, e = start_positions.clamp(0, T), end_positions.clamp(0, T)   # T: ignored
+    return (F.cross_entropy(start_logits.float(), s, ignore_index=T) + F.cross_entropy(end_logits.float(), e, ignore_index=T)) / 2
+
+class BERTForQuestionAnswering(BERTPreTrainedModel):
+    "BERT with an extractive question-answering head: per token, a score for starting and one for ending the answer span."
+    def __init__(self, config:BERTConfig):
+        super().__init__(config)
+        self.bert = BERTModel(config, add_pooling_layer=False)
+        self.qa_outputs = nn.Linear(config.n_embd, 2)
+        self.post_init()
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, start_positions=None,
+                end_positions=None, output_attentions=None, output_hidden_states=None, inputs_embeds=None, return_dict=None, **kwargs):
+        return_dict = output_flags(self.config, return_dict=return_dict)[2]
+        out = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                        position_ids=position_ids, output_attentions=output_attentions,
+                        output_hidden_states=output_hidden_states, inputs_embeds=inputs_embeds, return_dict=True)
+        start, end = self.qa_outputs(out.last_hidden_state).unbind(-1)           # (B, T) each
+        loss = None if start_positions is None else span_loss(start, end, start_positions, end_positions)
+        res = QuestionAnsweringModelOutput(loss=loss, start_logits=start, end_logits=end, hidden_states=out.hidden_states, attentions=out.attentions)
+        return res if return_dict else res.to_tuple()
+
 # %% ../nbs/08_bert.ipynb #4d5e47e8
 AutoConfig.register(BERTConfig.model_type, BERTConfig, exist_ok=True)
 AutoModel.register(BERTConfig, BERTModel, exist_ok=True)
 AutoModelForMaskedLM.register(BERTConfig, BERTForMaskedLM, exist_ok=True)
 AutoModelForSequenceClassification.register(BERTConfig, BERTForSequenceClassification, exist_ok=True)
+AutoModelForQuestionAnswering.register(BERTConfig, BERTForQuestionAnswering, exist_ok=True)
 
 # %% ../nbs/08_bert.ipynb #8513355d
 def _bert_key(k:str)->str:
@@ -173,7 +201,7 @@ def _bert_key(k:str)->str:
     return k
 
 def from_hf_bert(hf):
-    "Our BERT (body, MLM or classification model, matching `hf`) with the config and weights of a HF BERT model."
+    "Our BERT (body, MLM, classification or question-answering model, matching `hf`) with the config and weights of a HF BERT model."
     c = hf.config
     if c.intermediate_size != 4*c.hidden_size or c.hidden_act != 'gelu':
         raise ValueError(f'our BERT has a 4x GELU MLP; this checkpoint has intermediate_size={c.intermediate_size}, '
@@ -184,7 +212,7 @@ def from_hf_bert(hf):
                      num_labels=c.num_labels, id2label=c.id2label, label2id=c.label2id, problem_type=c.problem_type,
                      classifier_dropout=getattr(c, 'classifier_dropout', None))
     name = type(hf).__name__
-    cls = BERTForMaskedLM if 'MaskedLM' in name else BERTForSequenceClassification if 'SequenceClassification' in name else BERTModel
+    cls = next((c for c in (BERTForMaskedLM, BERTForSequenceClassification, BERTForQuestionAnswering) if c.__name__[4:] in name), BERTModel)
     sd, out = hf.state_dict(), {}
     for k, v in sd.items():
         if k.endswith(('position_ids', 'token_type_ids')) or '.self.key.' in k or '.self.value.' in k: continue

@@ -21,12 +21,16 @@ import fastai.losses
 from fastcore.foundation import L
 
 # %% auto #0
-__all__ = ['HFModel', 'unwrap', 'transformer_splitter', 'DLView', 'HFLearner', 'CrossEntropyLossFlat', 'BCEWithLogitsLossFlat',
-           'MSELossFlat']
+__all__ = ['hf_logits', 'HFModel', 'unwrap', 'transformer_splitter', 'DLView', 'HFLearner', 'CrossEntropyLossFlat',
+           'BCEWithLogitsLossFlat', 'MSELossFlat']
 
 # %% ../nbs/10_bridge.ipynb #f81bee58
+def hf_logits(out)->torch.Tensor:
+    "The logits of a HF model's output: `.logits`, or a span head's start and end logits stacked, `(B, T, 2)` (question answering: one tensor, as fastai wants)."
+    return out.logits if 'logits' in out else torch.stack((out.start_logits, out.end_logits), -1)
+
 class HFModel(nn.Module):
-    "Adapter for fastai: calls a HF model with keyword arguments, returns its logits, keeps the full output in `.out`."
+    "Adapter for fastai: calls a HF model with keyword arguments, returns its logits (a span head's start and end logits stacked: `(B, T, 2)`), keeps the full output in `.out`."
     def __init__(self, model:nn.Module, compile:bool=False):
         super().__init__()
         self.model = model
@@ -35,7 +39,7 @@ class HFModel(nn.Module):
     def forward(self, x, *args):
         kw = dict(x) if isinstance(x, dict) else dict(input_ids=x)
         self.out = self._fwd(**kw)
-        return self.out.logits
+        return hf_logits(self.out)
 
 # %% ../nbs/10_bridge.ipynb #36f2066a
 def unwrap(m:nn.Module)->nn.Module:

@@ -20,6 +20,7 @@ from fastai.learner import Learner
 from fastai.metrics import rmse
 from fastcore.script import call_parse
 import json, datasets
+from datasets import DatasetDict
 from transformers.utils import logging as hf_logging
 from transformers import AutoModelForSequenceClassification, AutoModelForCausalLM, GenerationMixin
 from .metrics import classification_metrics
@@ -44,6 +45,10 @@ from .metrics import generation_metrics
 from .tokenizers import train_tokenizer
 from .seq2seq import Seq2Seq, Seq2SeqConfig
 from .seq2seq_data import seq2seq_dataloaders, catalogue_pairs, python_functions, hash_split, read_pairs, prompt_dataloaders
+from transformers import AutoModelForQuestionAnswering
+from .qa_data import qa_dataloaders, iso_questions, pydocs_questions
+from .qa import qa_metrics, qa_loss, qa_scores, answer_questions
+from .distill import Distill
 
 # %% auto #0
 __all__ = ['TASKS', 'TRANSLATE', 'SUMMARIZE', 'OFFLINE_MODELS', 'Task', 'register_task', 'get_task', 'resolve_model',
@@ -68,6 +73,7 @@ class Task:
     prepare: Callable|None = None # (model, tok, task) -> (model, ids of added tokens): fit a loaded model and tokenizer to the data (chat: a template)
     fresh: Callable|None = None # (train, args) -> (model, tok): a new llmnb model and tokenizer when `finetune` is given no model
     causal: Task|None = None # the same task for a decoder-only LLM (text to text: the pairs as instructions, `Task.prepare`d as chat)
+    evaluate: Callable|None = None # (learn, args) -> scores on held-out sets after training (question answering: test split, hand-written questions)
 
 TASKS = {}
 
@@ -195,6 +201,27 @@ register_task(dataclasses.replace(_translation, name='summarization', metrics=_t
                                   causal=dataclasses.replace(TASKS['chat'], name='summarization', metrics=_text2text(('rouge',)),
                                                              data=partial(_prompt_data, corpus=_functions, instruction=SUMMARIZE))))
 
+# %% ../nbs/17_finetune.ipynb #2d293708
+@functools.cache
+def _iso()->DatasetDict:
+    "the templated questions about countries, subdivisions, currencies, languages and scripts of Debian's iso-codes (`llmnb.qa_data.iso_questions`), split by entity"
+    return iso_questions()
+
+def _qa_data(train, valid, tok, a:dict):
+    "The `question_answering` task's data (`qa_data.qa_dataloaders`): `_pairs` of SQuAD-style questions (default: `_iso`)."
+    train, valid = _pairs(train, valid, _iso)
+    return qa_dataloaders(train, tok, valid, max_len=a['max_len'], stride=a['stride'], bs=a['bs'], encoding=a['encoding'])
+
+def _qa_held_out(learn, a:dict)->dict:
+    "SQuAD's scores on the held-out questions: the templated test split (when trained on the templated set), and the hand-written Python-docs questions."
+    sets = ({'test': _iso()['test']} if a['train'] is None else {}) | {'pydocs': pydocs_questions()}
+    kw = dict(max_len=a['max_len'], stride=a['stride'], bs=2 * a['bs'])
+    return {f'{name}_{k}': v for name, ds in sets.items() for k, v in qa_scores(learn.model, learn.dls.tok, ds, **kw).items()}
+
+register_task(Task('question_answering', AutoModelForQuestionAnswering, accepts=lambda m: 'QuestionAnswering' in type(m).__name__,
+                   loss=lambda dls: qa_loss, metrics=lambda dls: qa_metrics(), head_kwargs=lambda dls: {},
+                   activation=lambda o: o, decode=lambda p, dls: p, peft_task='QUESTION_ANS', data=_qa_data, evaluate=_qa_held_out))
+
 # %% ../nbs/17_finetune.ipynb #2c323ab2
 def _from_gguf(folder:Path, file:str, out:Path):
     "Dequantize the GGUF model `folder/file` into a plain HF folder `out` (safetensors, float32, with its tokenizer), atomically."
@@ -247,10 +274,15 @@ class TaskLearner(HFLearner):
         return self.task.decode(p, self.dls), p
 
     def predict(self, item, rm_type_tfms=None, with_input=False):
-        "For a text: `(label, index, probabilities)`, as fastai's for a classifier (text to text: `(generated text, None, None)`); anything else goes to fastai's `Learner.predict`."
+        "For a text: `(label, index, probabilities)`, as fastai's for a classifier (text to text: `(generated text, None, None)`; question answering, for a `(question, context)` pair: `(answer, None, {answer, start, end, score})`); anything else goes to fastai's `Learner.predict`."
+        if isinstance(item, tuple) and hasattr(self.dls, 'stride'): a = self.answer([item[0]], [item[1]])[0]; return a['answer'], None, a
         if not isinstance(item, str): return super().predict(item, rm_type_tfms, with_input)
         with self.no_bar(): preds, p = self.predict_texts([item])
         return (preds[0], None, None) if p is None else (preds[0], self.task.index(p[0]), p[0])
+
+    def answer(self, questions:list[str], contexts:list[str], **kwargs)->list[dict]:
+        "Question answering: each question's answer in its context (`qa.answer_questions` with the loaders' windows: `max_len`, `stride`)."
+        return answer_questions(self.model, self.dls.tok, questions, contexts, max_len=self.dls.max_len, stride=self.dls.stride, **kwargs)
 
     def _generate(self, x:dict, start:int=0, n:int|None=None)->torch.Tensor:
         "The tokens the model generates after prompts `x` (its first `n`; new ones from `start`), with the loaders' generation settings."
@@ -322,7 +354,7 @@ def _check_finetune_args(a:dict):
                lr=above(0), bs=at_least(1), max_len=at_least(2), save_every=at_least(1),
                mixed_precision=one_of('bf16', 'fp16', 'no', 'fp32'), label_sep=(bool, 'must not be empty'),
                report_to=one_of('tensorboard', 'none'), lora_r=at_least(1), lora_alpha=above(0), lora_dropout=within(0, 1, hi_open=True),
-               max_target_len=at_least(2), num_beams=at_least(1))
+               max_target_len=at_least(2), num_beams=at_least(1), stride=at_least(1), temperature=above(0), alpha=within(0, 1))
 
 def _check_len(max_len:int, config):
     "An error if `max_len` tokens do not fit in the model's context."
@@ -389,6 +421,23 @@ def _save_merged(learn, out:Path, tok, say)->Path:
     say(f'merged model saved to {out/"merged"}  (a plain Hugging Face folder: pipeline("text-generation") loads it)')
     return out/'merged'
 
+def _teacher(t:Task, name, tok, dls, T:float, alpha:float)->Distill:
+    "The `Distill` callback of `--teacher`: the teacher loaded with the task's head, checked to be a model of this task that reads the student's tokens."
+    path = resolve_model(name)
+    cfg = from_pretrained(AutoConfig, path, '--teacher')
+    want = t.auto.__name__.replace('AutoModel', '')   # ForSequenceClassification, ForQuestionAnswering...
+    if t.new_head and not any(a.endswith(want) for a in cfg.architectures or []):
+        raise InputError(f'argument --teacher: {name} is a {", ".join(cfg.architectures or ["model without a head"])}, not a model fine-tuned '
+                         f'for {t.name} (a ...{want}): fine-tune the teacher on this task first (llmnb-finetune --task {t.name})')
+    n = _labels_kw(dls, '').get('num_labels') if t.name in ('classification', 'multi_label', 'regression') else None
+    if n is not None and cfg.num_labels != n:
+        raise InputError(f'argument --teacher: {name} has {cfg.num_labels} labels and the data {n}: the teacher must be trained on these labels')
+    ttok = from_pretrained(AutoTokenizer, path, '--teacher')
+    if ttok.get_vocab() != tok.get_vocab():
+        raise InputError(f"argument --teacher: {name}'s tokenizer ({len(ttok)} tokens) is not the student's ({len(tok)} tokens): the teacher must "
+                         'read the same token ids; train the student with the teacher\'s tokenizer (llmnb-pretrain --tokenizer TEACHER)')
+    return Distill(from_pretrained(t.auto, path, '--teacher'), T=T, alpha=alpha, cache=t.new_head)   # a head's few outputs per example: kept after the first epoch
+
 def _saved_msg(t:Task, out:Path, lora:bool)->str:
     "What the run's folder holds and how to load it."
     if lora: return f'saved to {out}  (the LoRA adapter: PeftModel.from_pretrained, or llmnb-chat {out} for chat; --merge writes a plain model)'
@@ -396,14 +445,15 @@ def _saved_msg(t:Task, out:Path, lora:bool)->str:
     if 'instruction' in getattr(t.data, 'keywords', {}):
         return f'saved to {out}  (a causal LM: pipeline("text-generation") on [system: the instruction, user: a source] messages, or learn.predict_texts)'
     if t.fresh is not None: return f'saved to {out}  (load it with {t.auto.__name__}, or pipeline("text2text") after import llmnb)'
+    if t.name == 'question_answering': return f'saved to {out}  (load it with {t.auto.__name__}, or pipeline("extractive-question-answering") after import llmnb)'
     return f'saved to {out}  (load it with {t.auto.__name__} or pipeline)'
 
 # %% ../nbs/17_finetune.ipynb #ea946317
 def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruct for chat; else MiniLM if installed, else the newest ./runs/gpt-*)
-             train=None, # training data (default: the embedded docstring → package task; chat: the chatterbot conversations)
+             train=None, # training data (default: the embedded docstring → package task; chat: the chatterbot conversations; question_answering: the templated iso-codes questions)
              valid=None, # validation data (default: a stratified 10% of `train`)
              text_col:str='text', label_col:str='label', # column names
-             task:str='classification', # 'classification', 'multi_label', 'regression', 'chat', 'translation' or 'summarization'
+             task:str='classification', # 'classification', 'multi_label', 'regression', 'chat', 'translation', 'summarization' or 'question_answering'
              epochs:int=1, # epochs with the whole model unfrozen
              freeze_epochs:int=1, # epochs with the body frozen first (tasks with a new head)
              lr:float=1e-3, # base learning rate of fastai's `fine_tune` (`fit_one_cycle` for chat)
@@ -425,6 +475,9 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
              max_target_len:int=128, # translation, summarization: longer targets are cut (counted), and generation stops there
              num_beams:int=1, # translation, summarization: beam search for the validation set's generated texts (1: greedy)
              instruction:str|None=None, # translation, summarization on a decoder-only LLM: the system message (default: the task's)
+             stride:int=32, # question_answering: tokens shared by neighbouring windows of a context longer than --max-len
+             teacher:str|None=None, # a model fine-tuned on the same task, with the same tokenizer, that the student also learns from (`distill.Distill`)
+             temperature:float=2., alpha:float=0.5, # distillation: softening of both distributions; weight of the teacher's term
              **kwargs)->dict: # kwargs: passed to `finetune_learner` (mixed_precision, clip, cbs...)
     "Fine-tune a pretrained model on labelled texts or conversations; returns the validation metrics, the learner and the output folder."
     _check_finetune_args(locals())
@@ -461,6 +514,7 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
     if train is None and 'corpus' in getattr(t.data, 'keywords', {}): run['_data'] = t.data.keywords['corpus'].__doc__   # the task's own corpus, for the model card
     dls = _data(t, train, valid, tok, locals())
     cbs = L(kwargs.pop('cbs', None)) + report_cbs(report_to, out/'runs') + [SaveCheckpoint(out, every=save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
+    if teacher is not None: cbs.append(_teacher(t, teacher, tok, dls, temperature, alpha))
     learn = finetune_learner(model, dls, t, lr=lr, cbs=cbs, lora=lora, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
                              lora_targets=lora_targets, **kwargs)
     if name is not None and lora_r is not None: unwrap(learn.model).peft_config['default'].base_model_name_or_path = str(name)
@@ -479,6 +533,9 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
     if t.new_head: learn.fine_tune(epochs, base_lr=lr, freeze_epochs=freeze_epochs)
     else: learn.fit_one_cycle(epochs, lr)
     res = {**_results(learn.recorder.metric_names[1:], learn.recorder.values[-1]), **(before and _held_out(learn)), **before}
+    if t.evaluate is not None and not rank_distrib():
+        res.update(held := t.evaluate(learn, locals()))
+        say('held out: ' + ', '.join(f'{k} {v:.4f}' if isinstance(v, float) else f'{k} {v}' for k, v in held.items()))
     say(_saved_msg(t, out, lora_r is not None))
     if merge and not rank_distrib(): res['merged'] = str(_save_merged(learn, out, tok, say))
     return dict(res, out=str(out), learn=learn)
@@ -491,10 +548,10 @@ def _summary(*args, **kwargs)->dict:
 @call_parse
 def llmnb_finetune(
     model:str=None, # HF model name or folder (default: chat: SmolLM2-135M-Instruct; else MiniLM if installed, else the newest runs/gpt-*)
-    train:str=None, # training file or folder (csv, tsv, jsonl; chat: jsonl of messages) or hub dataset (default: the embedded docstring task; chat: chatterbot's conversations)
+    train:str=None, # training file or folder (csv, tsv, jsonl; chat: jsonl of messages; question_answering: SQuAD json or jsonl) or hub dataset (default: the embedded docstring task; chat: chatterbot's conversations; question_answering: templated iso-codes questions)
     valid:str=None, # validation file (default: 10% of train)
     text_col:str='text', label_col:str='label',
-    task:str='classification', # 'classification', 'multi_label', 'regression', 'chat', 'translation' or 'summarization'
+    task:str='classification', # 'classification', 'multi_label', 'regression', 'chat', 'translation', 'summarization' or 'question_answering'
     epochs:int=1, freeze_epochs:int=1, lr:float=1e-3, bs:int=32, max_len:int=128, seed:int=42,
     out:str=None, # output folder (default: runs/finetune-<date-time>)
     overwrite:bool=False, # start a new run in an --out that holds other files (only the run's own files are replaced)
@@ -517,6 +574,10 @@ def llmnb_finetune(
     max_target_len:int=128, # translation, summarization: longer targets are cut (counted); generation stops there
     num_beams:int=1, # translation, summarization: beam search for the generated validation texts (1: greedy)
     instruction:str=None, # translation, summarization on a decoder-only LLM (--model): its system message (default: the task's)
+    stride:int=32, # question_answering: tokens shared by neighbouring windows of a context longer than --max-len
+    teacher:str=None, # distillation: a model fine-tuned on the same task with the same tokenizer (folder or name), that the student learns from too
+    temperature:float=2., # distillation: both distributions are softened by this temperature
+    alpha:float=0.5, # distillation: the weight of the teacher's term (1 - alpha: the labels')
     debug:bool=False, # show the traceback of user errors too (also: LLMNB_DEBUG=1)
 ):
     "Fine-tune a pretrained Transformer on labelled texts or conversations with fastai; prints the validation metrics as a final JSON line."
@@ -529,6 +590,6 @@ def llmnb_finetune(
                    overwrite, save_every, resume, label_sep, encoding, mixed_precision=mixed_precision, report_to=report_to,
                    gradient_checkpointing=gradient_checkpointing, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
                    lora_targets=lora_targets, merge=merge, pack=True if pack else False if no_pack else None,
-                   source_col=source_col, target_col=target_col, max_target_len=max_target_len, num_beams=num_beams, instruction=instruction,
+                   source_col=source_col, target_col=target_col, max_target_len=max_target_len, num_beams=num_beams, instruction=instruction, stride=stride, teacher=teacher, temperature=temperature, alpha=alpha,
                    num_processes=num_processes)
         print(json.dumps(r))

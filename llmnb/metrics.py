@@ -20,7 +20,7 @@ from .generate import generate_batch
 # %% auto #0
 __all__ = ['PLACEHOLDER', 'confusion_matrix', 'prf_from_counts', 'mcc_from_cm', 'Counts', 'CountMetric', 'classification_metrics',
            'TokenAccuracy', 'TokenPerplexity', 'classification_report', 'placeholders', 'placeholder_accuracy',
-           'text_scores', 'GenerationScore', 'generation_metrics']
+           'text_scores', 'SharedScore', 'generation_metrics']
 
 # %% ../nbs/11_metrics.ipynb #ac8567f7
 def confusion_matrix(preds:torch.Tensor, targs:torch.Tensor, n_classes:int)->torch.Tensor:
@@ -211,11 +211,11 @@ class _Generated:
         if self._scores is None: self._scores = text_scores(self.preds, self.refs, self.kinds, getattr(self, 'tok', None)) if self.on else {}
         return self._scores
 
-class GenerationScore(Metric):
-    "One score of the generated validation texts (the first score of a group generates them)."
+class SharedScore(Metric):
+    "One score of a group computed from one holder of the validation set's outputs (generated texts; answers' spans): the first score of the group fills the holder."
     def __init__(self, gen:_Generated, key:str, first:bool=False): self.gen, self.key, self.first = gen, key, first
     @property
-    def sync_source(self): return self.gen   # the texts, shared by the group, are what processes combine
+    def sync_source(self): return self.gen   # the holder, shared by the group, is what processes combine
     def reset(self):
         if self.first: self.gen.reset()
     def accumulate(self, learn):
@@ -230,8 +230,8 @@ _KEYS = dict(bleu=['bleu'], chrf=['chrf'], rouge=['rouge1', 'rouge2', 'rougeL'],
 def generation_metrics(kinds=('bleu', 'chrf'), # 'bleu', 'chrf', 'rouge', 'placeholders'
                        every:int=1, # generate every N epochs (and at the last)
                        max_n:int|None=None, # at most about this many validation examples (whole batches)
-                       **generate_kwargs)->list[GenerationScore]: # to `generate`: num_beams, max_new_tokens...
+                       **generate_kwargs)->list[SharedScore]: # to `generate`: num_beams, max_new_tokens...
     "fastai metrics that score what the model generates for the validation set: the `kinds` asked, and the mean generated length."
     gen = _Generated(every, max_n, kinds, **generate_kwargs)
     keys = [k for kind in kinds for k in _KEYS[kind]] + ['gen_len']
-    return [GenerationScore(gen, k, first=i == 0) for i, k in enumerate(keys)]
+    return [SharedScore(gen, k, first=i == 0) for i, k in enumerate(keys)]

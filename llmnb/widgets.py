@@ -42,12 +42,13 @@ def _eager(model):
         model.train(was)
 
 @torch.no_grad()
-def attention_weights(model, tok, text:str, max_len:int|None=None)->tuple[list[str], torch.Tensor]:
-    "The tokens of `text` (cut at `max_len`, default the model's context) and the attention weights of every layer and head, `(n_layer, n_head, T, T)`."
+def attention_weights(model, tok, text:str|tuple, max_len:int|None=None)->tuple[list[str], torch.Tensor]:
+    "The tokens of `text` (a pair, such as a question and its context, as two segments; cut at `max_len`, default the model's context) and the attention weights of every layer and head, `(n_layer, n_head, T, T)`."
     model = unwrap(model)
     dev = next(model.parameters()).device
-    enc = tok(text, return_tensors='pt', truncation=True, max_length=max_len or context_len(model.config) or 512)
-    with _eager(model): out = model(input_ids=enc['input_ids'].to(dev), attention_mask=enc['attention_mask'].to(dev), output_attentions=True)
+    enc = tok(*(text if isinstance(text, tuple) else (text,)), return_tensors='pt', truncation=True, max_length=max_len or context_len(model.config) or 512)
+    kw = {k: enc[k].to(dev) for k in ('input_ids', 'attention_mask', 'token_type_ids') if k in enc and (k != 'token_type_ids' or isinstance(text, tuple))}
+    with _eager(model): out = model(**kw, output_attentions=True)
     if not out.attentions or out.attentions[0] is None:
         raise ValueError(f'{type(model).__name__} returned no attention weights: load it with attn_implementation="eager"')
     w = torch.stack([a[0] for a in out.attentions]).float().cpu()   # (n_layer, n_head, T, T)
@@ -205,7 +206,7 @@ class SavesFigure:
 
 # %% ../nbs/18_widgets.ipynb #948b2117
 class AttentionViewer(SavesFigure, anywidget.AnyWidget):
-    "Attention of `model` on `text` (an encoder–decoder's: its encoder's, its decoder's or the cross-attention): one head, all heads of a layer, or every layer × head; windowed for long inputs."
+    "Attention of `model` on `text` (or a pair: a question and its context; an encoder–decoder's: its encoder's, its decoder's or the cross-attention): one head, all heads of a layer, or every layer × head; windowed for long inputs."
     _esm, _css = _ESM, _CSS
     tokens = traitlets.List([]).tag(sync=True)   # the rows' (queries') tokens
     key_tokens = traitlets.List([]).tag(sync=True)   # the columns' tokens when they are others (cross-attention: the source's)
