@@ -436,7 +436,8 @@ def _teacher(t:Task, name, tok, dls, T:float, alpha:float)->Distill:
     if ttok.get_vocab() != tok.get_vocab():
         raise InputError(f"argument --teacher: {name}'s tokenizer ({len(ttok)} tokens) is not the student's ({len(tok)} tokens): the teacher must "
                          'read the same token ids; train the student with the teacher\'s tokenizer (llmnb-pretrain --tokenizer TEACHER)')
-    return Distill(from_pretrained(t.auto, path, '--teacher'), T=T, alpha=alpha, cache=t.new_head)   # a head's few outputs per example: kept after the first epoch
+    kind = {'classification': 'class', 'multi_label': 'multi_label', 'regression': 'regression'}.get(t.name)   # heads of the same shape, distilled differently
+    return Distill(from_pretrained(t.auto, path, '--teacher'), T=T, alpha=alpha, cache=t.new_head, kind=kind)   # a head's few outputs per example: kept after the first epoch
 
 def _saved_msg(t:Task, out:Path, lora:bool)->str:
     "What the run's folder holds and how to load it."
