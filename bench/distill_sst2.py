@@ -54,7 +54,7 @@ def main():
     p.add_argument('--seeds', type=int, default=3)
     p.add_argument('--epochs', type=int, default=3, help='unfrozen epochs of the teacher; epochs of each student')
     p.add_argument('--augment', type=int, default=3, help='noisy copies of each training sentence in the transfer set')
-    p.add_argument('--pretrain-iters', type=int, default=300)
+    p.add_argument('--pretrain-iters', type=int, default=1500)
     p.add_argument('--alpha', type=float, default=0.9)
     p.add_argument('--temperature', type=float, default=2.)
     p.add_argument('--threads', type=int, default=2)

@@ -30,14 +30,14 @@ def hf_logits(out)->torch.Tensor:
     return out.logits if 'logits' in out else torch.stack((out.start_logits, out.end_logits), -1)
 
 class HFModel(nn.Module):
-    "Adapter for fastai: calls a HF model with keyword arguments, returns its logits (a span head's start and end logits stacked: `(B, T, 2)`), keeps the full output in `.out`."
+    "Adapter for fastai: calls a HF model with keyword arguments (or its main input), returns its logits (a span head's start and end logits stacked: `(B, T, 2)`), keeps the full output in `.out`."
     def __init__(self, model:nn.Module, compile:bool=False):
         super().__init__()
         self.model = model
         object.__setattr__(self, '_fwd', torch.compile(model) if compile else model)   # not a submodule: no duplicate params
         self.out = None
-    def forward(self, x, *args):
-        kw = dict(x) if isinstance(x, dict) else dict(input_ids=x)
+    def forward(self, x, *args):   # a tensor is the model's main input (`input_ids`, a ViT's `pixel_values`), as a plain tensor (not fastai's `TensorImage`)
+        kw = dict(x) if isinstance(x, dict) else {getattr(self.model, 'main_input_name', 'input_ids'): x.as_subclass(torch.Tensor)}
         self.out = self._fwd(**kw)
         return hf_logits(self.out)
 

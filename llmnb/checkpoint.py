@@ -214,8 +214,8 @@ def _free(path:Path, name:str)->bool:
 
 @patch
 def save_pretrained(self:Learner, path, tok=None, training_state:bool=False, run_config:dict|None=None, card:bool=False):
-    "Save the model (and tokenizer, training state, run arguments, model card and history) as a HF folder at `path`, atomically, touching no other file; only rank 0 writes."
-    tok = tok if tok is not None else getattr(self.dls, 'tok', None)
+    "Save the model (and tokenizer or image processor, training state, run arguments, model card and history) as a HF folder at `path`, atomically, touching no other file; only rank 0 writes."
+    tok = next((o for o in (tok, getattr(self.dls, 'tok', None), getattr(self.dls, 'processor', None)) if o is not None), None)   # an image model's processor too
     sd = self.distributed.state_dict() if hasattr(self, 'distributed') else None   # FSDP: the full weights, gathered
     st = self.exact_resume.state() if training_state and sd is None and self.opt is not None and hasattr(self, 'exact_resume') else None
     if rank_distrib(): return Path(path)

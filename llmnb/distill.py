@@ -109,6 +109,7 @@ def _run_teacher(self:Distill, x:dict)->torch.Tensor:
 def _teacher_out(self:Distill, x:dict)->torch.Tensor:
     "The teacher's logits for `x`: computed, or (`cache`) those kept for each input since its first batch."
     if not self.cache: return self._run_teacher(x)
+    if 'input_ids' not in x: raise InputError("cache=True keeps the teacher's outputs per token sequence; images change with every epoch's augmentation: leave cache off")
     if self.kind_ == 'token' or self.hidden:
         raise InputError("cache=True keeps the teacher's outputs of classification and question answering; a language model's "
                          '(a vocabulary of logits per token) or hidden states are too big to keep: leave cache off')
@@ -128,7 +129,7 @@ def _teacher_out(self:Distill, x:dict)->torch.Tensor:
 def after_pred(self:Distill):
     if not self.training: return
     x = self.xb[0]
-    self.x_ = dict(x) if isinstance(x, dict) else dict(input_ids=x)   # a language model's loaders give the ids alone
+    self.x_ = dict(x) if isinstance(x, dict) else {getattr(self.teacher, 'main_input_name', 'input_ids'): x.as_subclass(torch.Tensor)}   # the ids alone (an LM), or images
     self.kind_ = self.kind or output_kind(self.pred, self.dls)
     self.t_pred = self._teacher_out(self.x_)
 

@@ -49,10 +49,13 @@ from transformers import AutoModelForQuestionAnswering
 from .qa_data import qa_dataloaders, iso_questions, pydocs_questions
 from .qa import qa_metrics, qa_loss, qa_scores, answer_questions
 from .distill import Distill
+from transformers import AutoModelForImageClassification, AutoImageProcessor
+from .image_data import image_dataloaders, read_images, image_items, image_processor, image_stats, image_shapes, BUILTIN_IMAGES
+from .vit import ViTConfig, ViTForImageClassification
 
 # %% auto #0
-__all__ = ['TASKS', 'TRANSLATE', 'SUMMARIZE', 'OFFLINE_MODELS', 'Task', 'register_task', 'get_task', 'resolve_model',
-           'TaskLearner', 'finetune_learner', 'finetune', 'llmnb_finetune']
+__all__ = ['TASKS', 'TRANSLATE', 'SUMMARIZE', 'OFFLINE_MODELS', 'Task', 'register_task', 'get_task', 'new_vit', 'resolve_model',
+           'TaskLearner', 'finetune_learner', 'vit_learner', 'finetune', 'llmnb_finetune']
 
 # %% ../nbs/17_finetune.ipynb #4e4887dc
 @dataclass
@@ -74,6 +77,7 @@ class Task:
     fresh: Callable|None = None # (train, args) -> (model, tok): a new llmnb model and tokenizer when `finetune` is given no model
     causal: Task|None = None # the same task for a decoder-only LLM (text to text: the pairs as instructions, `Task.prepare`d as chat)
     evaluate: Callable|None = None # (learn, args) -> scores on held-out sets after training (question answering: test split, hand-written questions)
+    preprocessor: type = AutoTokenizer # what reads the model's inputs, loaded from its folder (images: `AutoImageProcessor`)
 
 TASKS = {}
 
@@ -222,6 +226,43 @@ register_task(Task('question_answering', AutoModelForQuestionAnswering, accepts=
                    loss=lambda dls: qa_loss, metrics=lambda dls: qa_metrics(), head_kwargs=lambda dls: {},
                    activation=lambda o: o, decode=lambda p, dls: p, peft_task='QUESTION_ANS', data=_qa_data, evaluate=_qa_held_out))
 
+# %% ../nbs/17_finetune.ipynb #046abe00
+def _image_data(train, valid, proc, a:dict):
+    "The `image_classification` task's data (`image_data.image_dataloaders`), read at the processor's size and statistics (default: Fashion-MNIST)."
+    return image_dataloaders('fashion-mnist' if train is None else train, valid, bs=a['bs'], processor=proc, seed=a['seed'],
+                             label_col=a['label_col'], image_col=a.get('image_col'))
+
+def new_vit(classes:list[str], image_size:int, patch_size:int=4, **kwargs)->ViTForImageClassification:
+    "A fresh llmnb ViT classifier for `classes` of `image_size`² images (config `kwargs`: `n_layer`, `n_head`, `n_embd`, `dropout`...)."
+    if image_size % patch_size:
+        ok = [p for p in range(1, image_size + 1) if image_size % p == 0]
+        raise InputError(f'argument --patch-size: {patch_size} does not divide the images\' {image_size} pixels: pass one of {ok}, or --image-size a multiple of it')
+    cfg = ViTConfig(image_size=image_size, patch_size=patch_size, num_labels=len(classes), id2label=dict(enumerate(classes)),
+                    label2id={c: i for i, c in enumerate(classes)}, **kwargs)
+    return ViTForImageClassification(cfg)
+
+def _fresh_vit(train, a:dict):
+    "A new llmnb ViT for the training images, and the image processor of their size and statistics."
+    ds = read_images('fashion-mnist' if train is None else train, 'train', a.get('image_col'), a['label_col'])
+    size = a.get('image_size') or image_shapes(ds).most_common(1)[0][0][1]   # the most common width (the loaders say what they convert)
+    return new_vit(ds.features['label'].names, size, a.get('patch_size') or 4), image_processor(size, *image_stats(ds, size=size))
+
+# %% ../nbs/17_finetune.ipynb #d1153d31
+def _image_test(learn, a:dict)->dict:
+    "Accuracy on the test split of the training images' source (a named set's, a folder's `test/`), scored once after training; nothing if it has none."
+    src = 'fashion-mnist' if a['train'] is None else a['train']
+    has_test = src in BUILTIN_IMAGES or isinstance(src, (str, Path)) and (Path(src).expanduser()/'test').is_dir() or isinstance(src, DatasetDict) and 'test' in src
+    if not has_test or a['valid'] is not None and str(a['valid']) == str(src): return {}
+    ds = read_images(src, 'test', a.get('image_col'), a['label_col'])
+    p, y = learn.get_preds(dl=learn.dls.test_dl(image_items(ds), with_labels=True))
+    return dict(test_accuracy=float((p.argmax(-1) == y).float().mean()), test_images=len(ds))
+
+register_task(Task('image_classification', AutoModelForImageClassification, accepts=lambda m: 'ImageClassification' in type(m).__name__,
+                   loss=lambda dls: CrossEntropyLossFlat(), metrics=lambda dls: classification_metrics(len(dls.labels)),
+                   head_kwargs=lambda dls: _labels_kw(dls, 'single_label_classification'), activation=lambda logits: logits.softmax(-1),
+                   decode=lambda p, dls: [dls.labels[i] for i in p.argmax(-1).tolist()], index=lambda p: p.argmax(),
+                   data=_image_data, fresh=_fresh_vit, evaluate=_image_test, preprocessor=AutoImageProcessor))
+
 # %% ../nbs/17_finetune.ipynb #2c323ab2
 def _from_gguf(folder:Path, file:str, out:Path):
     "Dequantize the GGUF model `folder/file` into a plain HF folder `out` (safetensors, float32, with its tokenizer), atomically."
@@ -276,7 +317,7 @@ class TaskLearner(HFLearner):
     def predict(self, item, rm_type_tfms=None, with_input=False):
         "For a text: `(label, index, probabilities)`, as fastai's for a classifier (text to text: `(generated text, None, None)`; question answering, for a `(question, context)` pair: `(answer, None, {answer, start, end, score})`); anything else goes to fastai's `Learner.predict`."
         if isinstance(item, tuple) and hasattr(self.dls, 'stride'): a = self.answer([item[0]], [item[1]])[0]; return a['answer'], None, a
-        if not isinstance(item, str): return super().predict(item, rm_type_tfms, with_input)
+        if not isinstance(item, str) or hasattr(self.dls, 'processor'): return super().predict(item, rm_type_tfms, with_input)   # an image too (PIL, array, path)
         with self.no_bar(): preds, p = self.predict_texts([item])
         return (preds[0], None, None) if p is None else (preds[0], self.task.index(p[0]), p[0])
 
@@ -338,6 +379,19 @@ def finetune_learner(model, # a model, a folder, or a HF model name (`resolve_mo
     if freeze if freeze is not None else t.new_head: learn.freeze()
     return learn
 
+# %% ../nbs/17_finetune.ipynb #4ed9842b
+def vit_learner(dls, # image loaders (`image_data.image_dataloaders`)
+                model=None, # an image classifier: a model, a folder or a HF name (pretrained: a new head, frozen); default: a new llmnb ViT for `dls`
+                patch_size:int=4, # a new ViT's patch side, in pixels
+                lr:float=1e-3,
+                **kwargs)->TaskLearner: # a new ViT's config (`n_layer`, `n_head`, `n_embd`, `n_inner`, `dropout`), and `finetune_learner`'s arguments
+    "fastai's `vision_learner` for Vision Transformers: the `image_classification` task's `Learner`, on a new llmnb ViT (trained from zero) or a pretrained model."
+    cfg = {k: kwargs.pop(k) for k in ('n_layer', 'n_head', 'n_embd', 'n_inner', 'dropout') if k in kwargs}
+    fresh = model is None
+    if fresh: model = new_vit(dls.labels, dls.size, patch_size, **cfg)
+    elif cfg: raise TypeError(f'vit_learner: {", ".join(cfg)} configure a new ViT, not a pretrained model')
+    return finetune_learner(model, dls, 'image_classification', lr=lr, freeze=not fresh, **kwargs)
+
 # %% ../nbs/17_finetune.ipynb #86f65252
 def _default_model(task:str='classification')->str:
     "SmolLM2-135M-Instruct for chat; else MiniLM if its package is installed, else the newest `llmnb-pretrain` output under ./runs."
@@ -354,7 +408,8 @@ def _check_finetune_args(a:dict):
                lr=above(0), bs=at_least(1), max_len=at_least(2), save_every=at_least(1),
                mixed_precision=one_of('bf16', 'fp16', 'no', 'fp32'), label_sep=(bool, 'must not be empty'),
                report_to=one_of('tensorboard', 'none'), lora_r=at_least(1), lora_alpha=above(0), lora_dropout=within(0, 1, hi_open=True),
-               max_target_len=at_least(2), num_beams=at_least(1), stride=at_least(1), temperature=above(0), alpha=within(0, 1))
+               max_target_len=at_least(2), num_beams=at_least(1), stride=at_least(1), temperature=above(0), alpha=within(0, 1),
+               patch_size=at_least(1), image_size=at_least(1))
 
 def _check_len(max_len:int, config):
     "An error if `max_len` tokens do not fit in the model's context."
@@ -429,18 +484,26 @@ def _teacher(t:Task, name, tok, dls, T:float, alpha:float)->Distill:
     if t.new_head and not any(a.endswith(want) for a in cfg.architectures or []):
         raise InputError(f'argument --teacher: {name} is a {", ".join(cfg.architectures or ["model without a head"])}, not a model fine-tuned '
                          f'for {t.name} (a ...{want}): fine-tune the teacher on this task first (llmnb-finetune --task {t.name})')
-    n = _labels_kw(dls, '').get('num_labels') if t.name in ('classification', 'multi_label', 'regression') else None
+    n = _labels_kw(dls, '').get('num_labels') if t.name in ('classification', 'multi_label', 'regression', 'image_classification') else None
     if n is not None and cfg.num_labels != n:
         raise InputError(f'argument --teacher: {name} has {cfg.num_labels} labels and the data {n}: the teacher must be trained on these labels')
-    ttok = from_pretrained(AutoTokenizer, path, '--teacher')
-    if ttok.get_vocab() != tok.get_vocab():
+    ttok = from_pretrained(t.preprocessor, path, '--teacher')
+    if not hasattr(tok, 'get_vocab'):   # images: the teacher must see the pixels the student sees
+        keys = ('size', 'image_mean', 'image_std')
+        if [getattr(ttok, k, None) for k in keys] != [getattr(tok, k, None) for k in keys]:
+            px = lambda p: f"{p.size['height']}×{p.size['width']} pixels, mean {[round(v, 4) for v in p.image_mean]}, std {[round(v, 4) for v in p.image_std]}"
+            raise InputError(f"argument --teacher: {name}'s image processor ({px(ttok)}) is not the student's ({px(tok)}): teacher and student "
+                             'must read the same normalized pixels (train the teacher on these images with the same processor)')
+    elif ttok.get_vocab() != tok.get_vocab():
         raise InputError(f"argument --teacher: {name}'s tokenizer ({len(ttok)} tokens) is not the student's ({len(tok)} tokens): the teacher must "
                          'read the same token ids; train the student with the teacher\'s tokenizer (llmnb-pretrain --tokenizer TEACHER)')
-    kind = {'classification': 'class', 'multi_label': 'multi_label', 'regression': 'regression'}.get(t.name)   # heads of the same shape, distilled differently
-    return Distill(from_pretrained(t.auto, path, '--teacher'), T=T, alpha=alpha, cache=t.new_head, kind=kind)   # a head's few outputs per example: kept after the first epoch
+    kind = {'classification': 'class', 'image_classification': 'class', 'multi_label': 'multi_label', 'regression': 'regression'}.get(t.name)   # heads of the same shape, distilled differently
+    cache = t.new_head and t.preprocessor is AutoTokenizer   # a head's few outputs per text: kept after the first epoch (augmented images differ every epoch)
+    return Distill(from_pretrained(t.auto, path, '--teacher'), T=T, alpha=alpha, cache=cache, kind=kind)
 
 def _saved_msg(t:Task, out:Path, lora:bool)->str:
     "What the run's folder holds and how to load it."
+    if t.name == 'image_classification': return f'saved to {out}  (with its image processor: pipeline("image-classification") after import llmnb, or {t.auto.__name__})'
     if lora: return f'saved to {out}  (the LoRA adapter: PeftModel.from_pretrained, or llmnb-chat {out} for chat; --merge writes a plain model)'
     if t.name == 'chat': return f'saved to {out}  (talk to it: llmnb-chat {out}, or pipeline("text-generation"))'
     if 'instruction' in getattr(t.data, 'keywords', {}):
@@ -451,10 +514,10 @@ def _saved_msg(t:Task, out:Path, lora:bool)->str:
 
 # %% ../nbs/17_finetune.ipynb #ea946317
 def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruct for chat; else MiniLM if installed, else the newest ./runs/gpt-*)
-             train=None, # training data (default: the embedded docstring → package task; chat: the chatterbot conversations; question_answering: the templated iso-codes questions)
+             train=None, # training data (default: the embedded docstring → package task; chat: the chatterbot conversations; question_answering: the templated iso-codes questions; image_classification: Fashion-MNIST)
              valid=None, # validation data (default: a stratified 10% of `train`)
              text_col:str='text', label_col:str='label', # column names
-             task:str='classification', # 'classification', 'multi_label', 'regression', 'chat', 'translation', 'summarization' or 'question_answering'
+             task:str='classification', # 'classification', 'multi_label', 'regression', 'chat', 'translation', 'summarization', 'question_answering' or 'image_classification'
              epochs:int=1, # epochs with the whole model unfrozen
              freeze_epochs:int=1, # epochs with the body frozen first (tasks with a new head)
              lr:float=1e-3, # base learning rate of fastai's `fine_tune` (`fit_one_cycle` for chat)
@@ -479,8 +542,10 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
              stride:int=32, # question_answering: tokens shared by neighbouring windows of a context longer than --max-len
              teacher:str|None=None, # a model fine-tuned on the same task, with the same tokenizer, that the student also learns from (`distill.Distill`)
              temperature:float=2., alpha:float=0.5, # distillation: softening of both distributions; weight of the teacher's term
+             patch_size:int=4, image_size:int|None=None, # image_classification, a fresh ViT: patch side; image side (default: the images' own)
+             image_col:str|None=None, # image_classification: the column of images of a `Dataset` or hub data set (default: the first of HF's `Image` type)
              **kwargs)->dict: # kwargs: passed to `finetune_learner` (mixed_precision, clip, cbs...)
-    "Fine-tune a pretrained model on labelled texts or conversations; returns the validation metrics, the learner and the output folder."
+    "Fine-tune a pretrained model (or train a fresh one) on labelled texts, conversations, pairs, questions or images; returns the validation metrics, the learner and the output folder."
     _check_finetune_args(locals())
     if lora_r is None and (merge or lora_targets):
         raise InputError(f"argument --{'merge' if merge else 'lora-targets'}: LoRA is off, so there are no adapters to {'merge' if merge else 'place'}: add --lora-r 8, or leave it out")
@@ -502,8 +567,8 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
     say = print if show else (lambda *a, **k: None)
     set_seed(seed)
     if fresh: model, tok = t.fresh(train, locals())
-    if not fresh: tok = from_pretrained(AutoTokenizer, resolve_model(model))
-    if tok.pad_token is None: tok.pad_token = tok.eos_token
+    if not fresh: tok = from_pretrained(t.preprocessor, resolve_model(model))
+    if getattr(tok, 'pad_token', '') is None: tok.pad_token = tok.eos_token   # a tokenizer without one (an image processor has none)
     name = model if isinstance(model, (str, Path)) else None
     run['_base'], lora = None if name is None else str(name), None
     if t.prepare is not None:   # conversations: the tokenizer needs a template, which may grow the model
@@ -516,7 +581,8 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
     dls = _data(t, train, valid, tok, locals())
     cbs = L(kwargs.pop('cbs', None)) + report_cbs(report_to, out/'runs') + [SaveCheckpoint(out, every=save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
     if teacher is not None: cbs.append(_teacher(t, teacher, tok, dls, temperature, alpha))
-    learn = finetune_learner(model, dls, t, lr=lr, cbs=cbs, lora=lora, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
+    tuned = t.new_head and not fresh   # a pretrained body under a new head: fastai's fine_tune (frozen, then unfrozen)
+    learn = finetune_learner(model, dls, t, lr=lr, cbs=cbs, freeze=tuned, lora=lora, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
                              lora_targets=lora_targets, **kwargs)
     if name is not None and lora_r is not None: unwrap(learn.model).peft_config['default'].base_model_name_or_path = str(name)
     _check_len(max_len, unwrap(learn.model).config)
@@ -527,11 +593,11 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
     before = {}
     if resume:
         learn.load_checkpoint(out)
-        if (done := _finished(learn, out, epochs, say, last_fit=int(t.new_head))) is not None: return dict(done, out=str(out), learn=learn)
+        if (done := _finished(learn, out, epochs, say, last_fit=int(tuned))) is not None: return dict(done, out=str(out), learn=learn)
     elif not t.new_head:   # a language model: its held-out loss before tuning, to compare with
         before = _held_out(learn, '_before')
         say('held-out before tuning: ' + ', '.join(f'{k} {v:.4f}' for k, v in before.items()))
-    if t.new_head: learn.fine_tune(epochs, base_lr=lr, freeze_epochs=freeze_epochs)
+    if tuned: learn.fine_tune(epochs, base_lr=lr, freeze_epochs=freeze_epochs)
     else: learn.fit_one_cycle(epochs, lr)
     res = {**_results(learn.recorder.metric_names[1:], learn.recorder.values[-1]), **(before and _held_out(learn)), **before}
     if t.evaluate is not None and not rank_distrib():
@@ -549,10 +615,10 @@ def _summary(*args, **kwargs)->dict:
 @call_parse
 def llmnb_finetune(
     model:str=None, # HF model name or folder (default: chat: SmolLM2-135M-Instruct; else MiniLM if installed, else the newest runs/gpt-*)
-    train:str=None, # training file or folder (csv, tsv, jsonl; chat: jsonl of messages; question_answering: SQuAD json or jsonl) or hub dataset (default: the embedded docstring task; chat: chatterbot's conversations; question_answering: templated iso-codes questions)
+    train:str=None, # training file or folder (csv, tsv, jsonl; chat: jsonl of messages; question_answering: SQuAD json or jsonl; image_classification: a folder with a subfolder per class, or fashion-mnist, mnist, digits) or hub dataset (default: the embedded docstring task; chat: chatterbot's conversations; question_answering: templated iso-codes questions; image_classification: fashion-mnist)
     valid:str=None, # validation file (default: 10% of train)
     text_col:str='text', label_col:str='label',
-    task:str='classification', # 'classification', 'multi_label', 'regression', 'chat', 'translation', 'summarization' or 'question_answering'
+    task:str='classification', # 'classification', 'multi_label', 'regression', 'chat', 'translation', 'summarization', 'question_answering' or 'image_classification'
     epochs:int=1, freeze_epochs:int=1, lr:float=1e-3, bs:int=32, max_len:int=128, seed:int=42,
     out:str=None, # output folder (default: runs/finetune-<date-time>)
     overwrite:bool=False, # start a new run in an --out that holds other files (only the run's own files are replaced)
@@ -579,6 +645,9 @@ def llmnb_finetune(
     teacher:str=None, # distillation: a model fine-tuned on the same task with the same tokenizer (folder or name), that the student learns from too
     temperature:float=2., # distillation: both distributions are softened by this temperature
     alpha:float=0.5, # distillation: the weight of the teacher's term (1 - alpha: the labels')
+    patch_size:int=4, # image_classification with a fresh ViT (no --model): the side of a patch, in pixels; it must divide the image side
+    image_size:int=None, # image_classification with a fresh ViT: the side images are resized to (default: the training images' most common width)
+    image_col:str=None, # image_classification: the column of images in a hub data set (default: the first column of images)
     debug:bool=False, # show the traceback of user errors too (also: LLMNB_DEBUG=1)
 ):
     "Fine-tune a pretrained Transformer on labelled texts or conversations with fastai; prints the validation metrics as a final JSON line."
@@ -592,5 +661,6 @@ def llmnb_finetune(
                    gradient_checkpointing=gradient_checkpointing, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
                    lora_targets=lora_targets, merge=merge, pack=True if pack else False if no_pack else None,
                    source_col=source_col, target_col=target_col, max_target_len=max_target_len, num_beams=num_beams, instruction=instruction, stride=stride, teacher=teacher, temperature=temperature, alpha=alpha,
+                   patch_size=patch_size, image_size=image_size, image_col=image_col,
                    num_processes=num_processes)
         print(json.dumps(r))

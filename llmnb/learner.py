@@ -20,7 +20,7 @@ from fastcore.imports import IN_NOTEBOOK
 import sys
 from fastai.callback.training import GradientClip, GradientAccumulation
 from functools import partial
-from fastcore.basics import noop
+from fastai.imports import noop   # fastai's own, the one `learn.no_logging()` sets (not fastcore's)
 from fastcore.foundation import L
 from .core import world_size, InputError
 from .bridge import HFModel, HFLearner, transformer_splitter, CrossEntropyLossFlat

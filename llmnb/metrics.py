@@ -19,8 +19,8 @@ from .generate import generate_batch
 
 # %% auto #0
 __all__ = ['PLACEHOLDER', 'confusion_matrix', 'prf_from_counts', 'mcc_from_cm', 'Counts', 'CountMetric', 'classification_metrics',
-           'TokenAccuracy', 'TokenPerplexity', 'classification_report', 'placeholders', 'placeholder_accuracy',
-           'text_scores', 'SharedScore', 'generation_metrics']
+           'TokenAccuracy', 'TokenPerplexity', 'BitsPerDim', 'classification_report', 'placeholders',
+           'placeholder_accuracy', 'text_scores', 'SharedScore', 'generation_metrics']
 
 # %% ../nbs/11_metrics.ipynb #ac8567f7
 def confusion_matrix(preds:torch.Tensor, targs:torch.Tensor, n_classes:int)->torch.Tensor:
@@ -133,6 +133,14 @@ class TokenPerplexity(AvgLoss):
     def value(self): return math.exp(self.total / self.count) if self.count else None
     @property
     def name(self): return 'perplexity'
+
+# %% ../nbs/11_metrics.ipynb #01bf6a66
+class BitsPerDim(TokenPerplexity):
+    "Mean cross-entropy per predicted token in bits (nats / ln 2): an image model's negative log-likelihood per pixel."
+    @property
+    def value(self): return self.total / self.count / math.log(2) if self.count else None
+    @property
+    def name(self): return 'bits_per_dim'
 
 # %% ../nbs/11_metrics.ipynb #65228bb2
 def classification_report(counts:Counts, names=None, digits:int=3)->str:

@@ -86,6 +86,13 @@ def flops_per_token(model:nn.Module, seq_len:int)->float:
     c = model.config
     return 2 * n + 4 * n_train + 12 * c.num_hidden_layers * c.hidden_size * seq_len
 
+def _batch_tokens(x:torch.Tensor, model:nn.Module)->tuple[int, int]:
+    "Tokens in batch `x` and the length of its sequences: ids `(B, T)`; images `(B, C, H, W)` are a ViT's patches and its [CLS] token."
+    if x.ndim == 4 and (p := getattr(unwrap(model).config, 'patch_size', None)):
+        T = (x.shape[-2] // p) * (x.shape[-1] // p) + 1
+        return x.shape[0] * T, T
+    return x.numel(), x.shape[-1]
+
 # %% ../nbs/12_speed.ipynb #bd67725d
 class Percent(float):
     "A fraction that shows as a percentage in fastai's progress table (`f'{x:.6f}'` gives '12.34%'), and is a number everywhere else."
@@ -110,11 +117,12 @@ class Throughput(Callback):
     def after_batch(self):
         if not self.training: return
         x = self.xb[0]['input_ids'] if isinstance(self.xb[0], dict) else self.xb[0]
-        self.tokens += x.numel()
+        n, T = _batch_tokens(x, self.model)
+        self.tokens += n
         now = time.perf_counter()
         self.steps.append(now - getattr(self, '_last', self.t0)); self._last = now
         if self.fpt is None:
-            self.fpt = flops_per_token(self.model, x.shape[-1])
+            self.fpt = flops_per_token(self.model, T)
             dev = x.device
             dtype = next((c.dtype for c in self.learn.cbs if isinstance(c, Autocast)), None) or (
                     torch.bfloat16 if any(isinstance(c, MixedPrecision) for c in self.learn.cbs) else torch.float32)

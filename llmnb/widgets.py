@@ -23,10 +23,11 @@ from .core import InputError, atomic_path
 from .generate import sample, context_len, next_token_probs, token_text
 from .chat import Chat
 from .seq2seq import shift_right
+from .vit import cls_attention, rollout_map
 
 # %% auto #0
-__all__ = ['attention_weights', 'seq2seq_attention', 'save_figure', 'SavesFigure', 'AttentionViewer', 'SamplingPlayground',
-           'ChatPlayground', 'TrainingDashboard']
+__all__ = ['attention_weights', 'seq2seq_attention', 'save_figure', 'SavesFigure', 'AttentionViewer', 'image_attention',
+           'ImageAttentionViewer', 'SamplingPlayground', 'ChatPlayground', 'TrainingDashboard']
 
 # %% ../nbs/18_widgets.ipynb #3fc5f1b6
 @contextlib.contextmanager
@@ -327,6 +328,69 @@ class AttentionViewer(SavesFigure, anywidget.AnyWidget):
                 if l == 0: ax.set_title(f'head {h}', fontsize=8)
                 if h == 0: ax.set_ylabel(f'layer {self.layer if self.view == "heads" else l}', fontsize=8)
         fig.suptitle('all heads' if self.view == 'heads' else 'layers × heads', fontsize=10)
+        return fig
+
+# %% ../nbs/18_widgets.ipynb #08bf578f
+@torch.no_grad()
+def image_attention(model, processor, image)->tuple[torch.Tensor, tuple, torch.Tensor]:
+    "`model`'s view of `image` (PIL, array or path, prepared by its image `processor`): the pixels as it saw them `(H, W, 3)` in [0, 1], per layer the attention weights `(1, nh, T, T)`, and the class probabilities."
+    from PIL import Image
+    if isinstance(image, (str, Path)): image = Image.open(image)
+    with _eager(unwrap(model)) as m:
+        x = processor(image, return_tensors='pt')['pixel_values'].to(next(m.parameters()).device)
+        out = m(pixel_values=x, output_attentions=True)
+    mean, std = torch.tensor(processor.image_mean)[:, None, None], torch.tensor(processor.image_std)[:, None, None]
+    seen = (x[0].float().cpu() * std + mean).clamp(0, 1).permute(1, 2, 0)                 # (H, W, 3): normalization undone
+    return seen, tuple(a.float().cpu() for a in out.attentions), out.logits[0].float().softmax(-1).cpu()
+
+# %% ../nbs/18_widgets.ipynb #9be19d9d
+class ImageAttentionViewer(SavesFigure, widgets.VBox):
+    "Where a Vision Transformer looks in `image`: per head, the attention of [CLS] (or patch `query`) over the patches of a layer, or the rollout through all layers, drawn over the image."
+    def __init__(self, model, processor, image, layer:int=-1, query:int=0, view:str='heads', alpha:float=0.6):
+        self.img, self.att, self.probs = image_attention(model, processor, image)
+        self.names = getattr(unwrap(model).config, 'id2label', {})
+        n_layer, n = len(self.att), self.att[0].shape[-1] - 1
+        st = dict(style={'description_width': 'initial'})
+        self.layer_w = widgets.IntSlider(layer % n_layer, min=0, max=n_layer - 1, description='layer', **st)
+        self.query_w = widgets.IntSlider(query, min=0, max=n, description='query (0: [CLS], i: patch i)', **st)
+        self.view_w = widgets.ToggleButtons(options=['heads', 'rollout'], value=view, description='view', **st)
+        self.alpha, self.picture = alpha, widgets.Image(format='png')
+        for w in (self.layer_w, self.query_w, self.view_w): w.observe(lambda _: self._draw(), 'value')
+        super().__init__([widgets.HBox([self.view_w, self.layer_w, self.query_w]), self.picture])
+        self._draw()
+
+    def __repr__(self): return f'ImageAttentionViewer({self.view_w.value}: layer {self.layer_w.value}, query {self.query_w.value}, {len(self.att)} layers × {self.att[0].shape[1]} heads)'
+    def set(self, layer:int|None=None, query:int|None=None, view:str|None=None):
+        "Change the view as the controls do."
+        if view is not None: self.view_w.value = view
+        if layer is not None: self.layer_w.value = layer % len(self.att)
+        if query is not None: self.query_w.value = query
+        return self
+    def maps(self)->torch.Tensor:
+        "The maps drawn: per head `(nh, h, w)`, or the rollout `(1, h, w)`."
+        if self.view_w.value == 'rollout': return rollout_map(self.att)
+        return cls_attention(self.att, self.layer_w.value, self.query_w.value)[0]
+    def _draw(self):
+        fig = self.figure()
+        buf = io.BytesIO(); fig.savefig(buf, format='png', bbox_inches='tight', dpi=90); plt.close(fig)
+        self.picture.value = buf.getvalue()
+    def figure(self, ax_size:float=1.8):
+        "The image, then each map drawn over it (brighter: more attention), as a matplotlib figure."
+        maps, (H, W) = self.maps(), self.img.shape[:2]
+        fig, axs = plt.subplots(1, len(maps) + 1, figsize=(ax_size * (len(maps) + 1), ax_size * 1.25), squeeze=False)
+        top = int(self.probs.argmax())
+        axs[0, 0].imshow(self.img); axs[0, 0].set_title(f'{self.names.get(top, top)} ({self.probs[top]:.0%})', fontsize=8)
+        q = self.query_w.value
+        what = 'rollout to [CLS]' if self.view_w.value == 'rollout' else f'layer {self.layer_w.value}, ' + ('[CLS]' if q == 0 else f'patch {q}')
+        for i, (ax, m) in enumerate(zip(axs[0, 1:], maps)):
+            ax.imshow(self.img.mean(-1), cmap='gray')
+            ax.imshow(m / m.max().clamp_min(1e-9), cmap='inferno', alpha=self.alpha, extent=(-0.5, W - 0.5, H - 0.5, -0.5), interpolation='nearest')
+            if q and self.view_w.value == 'heads':   # the query patch, outlined
+                n = m.shape[-1]; r, c = divmod(q - 1, n); s = H / n
+                ax.add_patch(plt.Rectangle((c * s - 0.5, r * s - 0.5), s, s, fill=False, edgecolor='cyan', lw=1.5))
+            ax.set_title(what if len(maps) == 1 else f'head {i}', fontsize=8)
+        for ax in axs.flat: ax.axis('off')
+        fig.suptitle(what, fontsize=9); plt.tight_layout()
         return fig
 
 # %% ../nbs/18_widgets.ipynb #a4a5f49a

@@ -39,7 +39,7 @@ def check_unchanged(name, cmd):
     else: print(f'ok     {name}', flush=True)
     return ok
 
-SIDE_EFFECTS = ('fastai.torch_basics', 'fastai.interpret', 'fastai.callback.schedule')   # imported for what importing them does
+SIDE_EFFECTS = ('fastai.torch_basics', 'fastai.interpret', 'fastai.callback.schedule', 'fastai.vision.learner', 'llmnb.bridge')   # imported for what importing them does
 
 def check_flakes():
     "pyflakes on llmnb/: no unused imports (but those imported for their side effects), no undefined names."
