@@ -247,10 +247,11 @@ def image_dataloaders(train, # training images: anything `read_images` takes ('f
                       num_workers:int=0, device=None):
     "Labelled images to fastai `DataLoaders` through a `DataBlock(ImageBlock, CategoryBlock)`; they keep the class names (`labels`) and the image `processor` to save with a model."
     what = str(train) if isinstance(train, (str, Path)) else 'the training images'
-    tr = read_images(train, 'train', image_col, label_col)
+    src = image_folder(train) if isinstance(train, (str, Path)) and Path(train).expanduser().is_dir() else train   # a folder is listed once
+    tr = read_images(src, 'train', image_col, label_col)
     size, resized = check_images(tr, size or (processor.size['height'] if processor is not None else None), what)   # once, before any hold-out
     if valid is not None: va = read_images(valid, 'valid', image_col, label_col)
-    elif isinstance(train, (str, Path)) and Path(train).expanduser().is_dir() and 'valid' in (d := image_folder(train)): va = d['valid']
+    elif src is not train and 'valid' in src: va = src['valid']   # a folder's valid/
     else: (tr, va), valid = _hold_out_images(tr, valid_pct, seed, what), False
     classes = tr.features['label'].names
     if extra := sorted(set(va.features['label'].names) - set(classes)):
