@@ -58,7 +58,7 @@ def main():
     p.add_argument('--alpha', type=float, default=0.9)
     p.add_argument('--temperature', type=float, default=2.)
     p.add_argument('--threads', type=int, default=2)
-    p.add_argument('--limit', type=int, default=0, help='the first N rows of train and dev, and few pretraining steps (a smoke run); 0: all')
+    p.add_argument('--limit', type=int, default=0, help='the first N rows of train and dev, N sentences and passages to pretrain on for 20 steps (a smoke run); 0: all')
     a = p.parse_args()
     d = Path(a.data)
     if not (d/'train.tsv').exists(): sys.exit(f'no SST-2 at {d}: pass --data path/to/sst2 (train.tsv, dev.tsv)')
@@ -87,9 +87,9 @@ def main():
 
     # 2. the student's body, pretrained with the teacher's tokenizer
     t = time.time()
-    corpus = list(tr['sentence']) + list(test['sentence']) + [s for s in pydocs()['text'][:4000]]
+    corpus = list(tr['sentence']) + list(test['sentence'][:a.limit or None]) + [s for s in pydocs()['text'][:a.limit or 4000]]
     pre = pretrain(corpus, tokenizer=minilm, arch='bert', n_layer=4, n_head=4, n_embd=128, block_size=64, bs=32,
-                   max_iters=20 if small else a.pretrain_iters, eval_interval=10 if small else 100, eval_iters=20, lr=2e-3,
+                   max_iters=20 if small else a.pretrain_iters, eval_interval=10 if small else 100, eval_iters=2 if small else 20, lr=2e-3,
                    warmup_iters=5 if small else 100, mixed_precision='bf16', out=tmp/'student-body', show=False, samples=0)
     res['pretrain_s'] = time.time() - t
     print(f"student body: {pre['out']} ({res['pretrain_s']:.0f} s)", file=sys.stderr)

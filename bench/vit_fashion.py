@@ -6,14 +6,16 @@ images (the training set less the stratified 10% that `image_data.image_dataload
 10% after each epoch, and are scored by the same function on the 10,000 test images, which none of them saw.
 
 - `llmnb`: `llmnb-finetune --task image_classification` as a function (`finetune`): a fresh llmnb ViT (`--patch-size`,
-  6 blocks of 128, 4 heads, MLP 512), fastai's `DataBlock(ImageBlock, CategoryBlock)` with `aug_transforms` (flips,
-  rotation, zoom, warp, lighting) and normalization by the data's statistics, `fit_one_cycle(--epochs, --lr)`, AdamW
-  (weight decay 0.01 on matrices), bf16 autocast.
+  6 blocks of 128, 4 heads, MLP 512), fastai's `DataBlock(ImageBlock, CategoryBlock)` with `--augment` (llmnb's presets
+  of fastai's `aug_transforms`: `light` by default, small rotations and zooms, flips and lighting; `full`: fastai's own,
+  with warps; `none`) and normalization by the data's statistics, `fit_one_cycle(--epochs, --lr)`, AdamW (weight decay
+  0.01 on matrices), bf16 autocast.
 - `trainer`: HF's documented image-classification recipe (the "Image classification" task guide): the same ViT
   configuration as a `transformers.ViTForImageClassification` (same init rule), `ViTImageProcessor` with the same mean and
-  std, torchvision transforms per image through `Dataset.with_transform` (`RandomResizedCrop(28, scale=(0.8, 1))`,
+  std, torchvision transforms per image through `Dataset.with_transform` (`RandomResizedCrop(28, scale=...)`,
   `RandomHorizontalFlip`, `ToTensor`, `Normalize`: the guide's crop at its default scale of 0.08–1 keeps as little as 8%
-  of a 28-pixel image, so its scale is that of fastai's zoom here), `DefaultDataCollator`, `Trainer` with AdamW, the same
+  of a 28-pixel image, so its scale is that of `--augment`'s zoom here: 0.9–1 for light, 0.8–1 for full; none: no crop
+  nor flip), `DefaultDataCollator`, `Trainer` with AdamW, the same
   peak lr, 10% warmup then linear decay, weight decay 0.01, the same epochs and batch size, bf16 on the CPU, evaluation
   each epoch. Its time is `train_runtime`.
 - `cnn`: what a practitioner would train instead: a small fastai CNN (`ConvLayer`s: conv, BatchNorm, ReLU; 32→64→128→256
@@ -28,7 +30,7 @@ process (`--order` chooses who starts: the machine's speed drifts, so swap it an
 
 `time_ratio` = llmnb's wall time / the Trainer's. `--limit N`: N training and N test images, one epoch (a smoke run).
 
-    python bench/vit_fashion.py [--epochs 4] [--bs 128] [--lr 2e-3] [--patch-size 4] [--threads 2] [--order llmnb,trainer,cnn] [--limit N]
+    python bench/vit_fashion.py [--epochs 9] [--bs 128] [--lr 2e-3] [--patch-size 7] [--augment light] [--threads 2] [--order llmnb,trainer,cnn] [--limit N]
 """
 import argparse, json, sys, tempfile, time
 from pathlib import Path
@@ -44,7 +46,7 @@ def run_llmnb(a, tr, test, tmp):
     from llmnb.finetune import finetune
     from llmnb.image_data import image_items
     t = time.time()
-    r = finetune(task='image_classification', train=tr, epochs=a.epochs, bs=a.bs, lr=a.lr, patch_size=a.patch_size, seed=a.seed,
+    r = finetune(task='image_classification', train=tr, epochs=a.epochs, bs=a.bs, lr=a.lr, patch_size=a.patch_size, seed=a.seed, augment=a.augment,
                  mixed_precision='bf16', show=False, out=tmp/'llmnb')
     wall = time.time() - t   # a Dataset has no test split: finetune scores none
     learn = r['learn']
@@ -58,7 +60,9 @@ def run_trainer(a, tr, va, test, tmp, mean, std):
     names = tr.features['label'].names
     proc = ViTImageProcessor(size={'height': 28, 'width': 28}, image_mean=mean, image_std=std)
     norm = Normalize(mean=proc.image_mean, std=proc.image_std)
-    train_tf = Compose([RandomResizedCrop(28, scale=(0.8, 1.)), RandomHorizontalFlip(), ToTensor(), norm])
+    crop = {'light': [RandomResizedCrop(28, scale=(0.9, 1.), ratio=(0.95, 1.05)), RandomHorizontalFlip()],
+            'full': [RandomResizedCrop(28, scale=(0.8, 1.)), RandomHorizontalFlip()], 'none': []}[a.augment]
+    train_tf = Compose([*crop, ToTensor(), norm])
     eval_tf = Compose([ToTensor(), norm])
     def tf(t): return lambda b: {'pixel_values': [t(im.convert('RGB')) for im in b['image']], 'labels': b['label']}
     cfg = ViTConfig(image_size=28, patch_size=a.patch_size, num_channels=3, hidden_size=128, num_hidden_layers=6, num_attention_heads=4,
@@ -94,7 +98,7 @@ def run_cnn(a, tr, test):
     from llmnb.image_data import image_dataloaders, image_items
     from llmnb.core import set_seed
     set_seed(a.seed)
-    dls = image_dataloaders(tr, bs=a.bs, seed=a.seed)
+    dls = image_dataloaders(tr, bs=a.bs, seed=a.seed, augment=a.augment)
     learn = Learner(dls, small_cnn(len(dls.labels)), metrics=fa_accuracy, cbs=mixed_precision_cb('bf16', dls.device))   # fastai's own MixedPrecision is CUDA only
     learn.remove_cb(ProgressCallback)
     t = time.time()
@@ -105,11 +109,12 @@ def run_cnn(a, tr, test):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--epochs', type=int, default=4)
+    p.add_argument('--epochs', type=int, default=9)
     p.add_argument('--bs', type=int, default=128)
     p.add_argument('--lr', type=float, default=2e-3, help='peak learning rate of both ViTs')
     p.add_argument('--cnn-lr', type=float, default=1e-2)
-    p.add_argument('--patch-size', type=int, default=4)
+    p.add_argument('--patch-size', type=int, default=7)
+    p.add_argument('--augment', default='light', choices=['light', 'full', 'none'], help="the training images' augmentation (llmnb's presets)")
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--seed', type=int, default=42)
     p.add_argument('--order', default='llmnb,trainer,cnn', help='which runs, in which order')
@@ -125,7 +130,7 @@ def main():
     if a.limit: full, test, a.epochs = full.shuffle(seed=0).select(range(a.limit)), test.select(range(a.limit)), 1
     tr, va = _hold_out_images(full, 0.1, a.seed, 'Fashion-MNIST')   # the split image_dataloaders makes, for the Trainer too
     mean, std = image_stats(full, size=28)
-    tmp, res, t0 = Path(tempfile.mkdtemp()), dict(epochs=a.epochs, bs=a.bs, lr=a.lr, patch_size=a.patch_size), time.time()
+    tmp, res, t0 = Path(tempfile.mkdtemp()), dict(epochs=a.epochs, bs=a.bs, lr=a.lr, patch_size=a.patch_size, augment=a.augment), time.time()
     for who in a.order.split(','):
         if who == 'llmnb': res.update(run_llmnb(a, full, test, tmp))
         elif who == 'trainer': res.update(run_trainer(a, tr, va, test, tmp, mean, std))

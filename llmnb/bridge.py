@@ -21,7 +21,7 @@ import fastai.losses
 from fastcore.foundation import L
 
 # %% auto #0
-__all__ = ['hf_logits', 'HFModel', 'unwrap', 'transformer_splitter', 'DLView', 'HFLearner', 'CrossEntropyLossFlat',
+__all__ = ['hf_logits', 'HFModel', 'unwrap', 'transformer_splitter', 'DLView', 'validating', 'HFLearner', 'CrossEntropyLossFlat',
            'BCEWithLogitsLossFlat', 'MSELossFlat']
 
 # %% ../nbs/10_bridge.ipynb #f81bee58
@@ -73,6 +73,11 @@ class DLView:
     def __getattr__(self, k):
         if k == 'dl' or k.startswith('__'): raise AttributeError(k)
         return getattr(self.dl, k)
+
+# %% ../nbs/10_bridge.ipynb #47f8a84a
+def validating(learn)->bool:
+    "Is `learn` in `validate` or `get_preds` (fastai's `validation_context`, which also fires `before_fit`/`after_fit`), rather than in `fit`?"
+    return learn.lock.locked()
 
 # %% ../nbs/10_bridge.ipynb #5c421b1d
 @functools.cache

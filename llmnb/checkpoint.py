@@ -26,7 +26,7 @@ from fastai.callback.training import GradientAccumulation
 from fastcore.basics import store_attr, patch
 from fastcore.foundation import L
 from .core import atomic_update, recover, owned_files, InputError, MissingFile, Interrupted, stop_requested, arm_stop, all_ranks, _on_signal
-from .bridge import unwrap, DLView
+from .bridge import unwrap, DLView, validating
 import signal
 
 # %% auto #0
@@ -70,8 +70,10 @@ class ExactResume(Callback):
     order = TrainEvalCallback.order + 1   # right after fastai has reset its counters, before anything draws a random number
     def __init__(self, data_seed:int|None=None):
         self.data_seed = random.getrandbits(31) if data_seed is None else data_seed   # drawn here: every process of a launch draws the same
-        self.pending, self.n_fit, self.pos = None, 0, (0, 0)
+        self.pending, self.n_fit, self.pos, self.skip = None, 0, (0, 0), False
     def before_fit(self):
+        self.skip = validating(self.learn)   # `get_preds` and `validate` are not fits of the run
+        if self.skip: return
         self.finder = hasattr(self.learn, 'lr_finder')   # `lr_find` is not a step of the run
         self.fit_idx, self.offset, self.restore = self.n_fit, 0, None
         if not self.finder: self.n_fit += 1
@@ -86,6 +88,7 @@ class ExactResume(Callback):
         self.data_seed = st['data_seed']
         self.learn.train_iter, (self.learn.from_epoch, self.offset) = st['step'], st['pos']
     def before_epoch(self):
+        if self.skip: return
         self.dls.train.rng = random.Random(self.data_seed * 100_003 + self.epoch)   # fastai draws an epoch's order from `dl.rng`
         st = self.restore
         if st is None or 'recorder' not in st or not hasattr(self.learn, 'recorder'): return
@@ -105,6 +108,7 @@ class ExactResume(Callback):
             self.restore = None
     def after_train(self): self.offset = 0
     def after_fit(self):
+        if self.skip: return
         self.pos = (self.n_epoch, 0)
         self.learn.from_epoch, self.restore = 0, None
     def state(self)->dict:
@@ -248,7 +252,9 @@ class SaveCheckpoint(Callback):
     "Save model, tokenizer, training state, model card and history to `path` every `every` optimizer steps, at the end of training, and when a signal stops the run."
     order = ExactResume.order + 1   # a due checkpoint is written as the next batch starts, with the random state it starts from
     def __init__(self, path, every:int|None=None, tok=None, run_config:dict|None=None): store_attr(); self.due = False
-    def before_fit(self): arm_stop(True)   # under `command`, SIGINT/SIGTERM now ask for a checkpoint and a stop
+    def before_fit(self):
+        self.skip = validating(self.learn)   # `get_preds` and `validate` after training save nothing
+        if not self.skip: arm_stop(True)   # under `command`, SIGINT/SIGTERM now ask for a checkpoint and a stop
     def after_batch(self):
         if self.training and self.every and self.train_iter % self.every == 0 and not _accumulating(self.learn): self.due = True
     def before_batch(self):
@@ -257,6 +263,7 @@ class SaveCheckpoint(Callback):
         if self.due or stop: self._save()
         if stop: raise Interrupted(stop, self.train_iter, self.path)
     def after_fit(self):
+        if self.skip: return
         arm_stop(False)
         if not getattr(self.learn, 'resume_skip', False): self._save()
         if stop_requested(): raise Interrupted(stop_requested(), self.train_iter, self.path)

@@ -50,7 +50,7 @@ from .qa_data import qa_dataloaders, iso_questions, pydocs_questions
 from .qa import qa_metrics, qa_loss, qa_scores, answer_questions
 from .distill import Distill
 from transformers import AutoModelForImageClassification, AutoImageProcessor
-from .image_data import image_dataloaders, read_images, image_items, image_processor, image_stats, image_shapes, BUILTIN_IMAGES
+from .image_data import AUGMENT, image_dataloaders, read_images, image_items, image_processor, image_stats, image_shapes, BUILTIN_IMAGES
 from .vit import ViTConfig, ViTForImageClassification
 
 # %% auto #0
@@ -230,7 +230,7 @@ register_task(Task('question_answering', AutoModelForQuestionAnswering, accepts=
 def _image_data(train, valid, proc, a:dict):
     "The `image_classification` task's data (`image_data.image_dataloaders`), read at the processor's size and statistics (default: Fashion-MNIST)."
     return image_dataloaders('fashion-mnist' if train is None else train, valid, bs=a['bs'], processor=proc, seed=a['seed'],
-                             label_col=a['label_col'], image_col=a.get('image_col'))
+                             label_col=a['label_col'], image_col=a.get('image_col'), augment=a.get('augment', 'light'))
 
 def new_vit(classes:list[str], image_size:int, patch_size:int=4, **kwargs)->ViTForImageClassification:
     "A fresh llmnb ViT classifier for `classes` of `image_size`² images (config `kwargs`: `n_layer`, `n_head`, `n_embd`, `dropout`...)."
@@ -409,7 +409,7 @@ def _check_finetune_args(a:dict):
                mixed_precision=one_of('bf16', 'fp16', 'no', 'fp32'), label_sep=(bool, 'must not be empty'),
                report_to=one_of('tensorboard', 'none'), lora_r=at_least(1), lora_alpha=above(0), lora_dropout=within(0, 1, hi_open=True),
                max_target_len=at_least(2), num_beams=at_least(1), stride=at_least(1), temperature=above(0), alpha=within(0, 1),
-               patch_size=at_least(1), image_size=at_least(1))
+               patch_size=at_least(1), image_size=at_least(1), augment=one_of(*AUGMENT))
 
 def _check_len(max_len:int, config):
     "An error if `max_len` tokens do not fit in the model's context."
@@ -544,6 +544,7 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
              temperature:float=2., alpha:float=0.5, # distillation: softening of both distributions; weight of the teacher's term
              patch_size:int=4, image_size:int|None=None, # image_classification, a fresh ViT: patch side; image side (default: the images' own)
              image_col:str|None=None, # image_classification: the column of images of a `Dataset` or hub data set (default: the first of HF's `Image` type)
+             augment:str='light', # image_classification: the training images' augmentation, a preset of `image_data.AUGMENT` ('full': fastai's `aug_transforms`, 'light', 'none')
              **kwargs)->dict: # kwargs: passed to `finetune_learner` (mixed_precision, clip, cbs...)
     "Fine-tune a pretrained model (or train a fresh one) on labelled texts, conversations, pairs, questions or images; returns the validation metrics, the learner and the output folder."
     _check_finetune_args(locals())
@@ -648,6 +649,7 @@ def llmnb_finetune(
     patch_size:int=4, # image_classification with a fresh ViT (no --model): the side of a patch, in pixels; it must divide the image side
     image_size:int=None, # image_classification with a fresh ViT: the side images are resized to (default: the training images' most common width)
     image_col:str=None, # image_classification: the column of images in a hub data set (default: the first column of images)
+    augment:str='light', # image_classification: augmentation of the training images: full (fastai's aug_transforms), light (small rotations and zooms, flips, lighting) or none
     debug:bool=False, # show the traceback of user errors too (also: LLMNB_DEBUG=1)
 ):
     "Fine-tune a pretrained Transformer on labelled texts or conversations with fastai; prints the validation metrics as a final JSON line."
@@ -661,6 +663,6 @@ def llmnb_finetune(
                    gradient_checkpointing=gradient_checkpointing, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
                    lora_targets=lora_targets, merge=merge, pack=True if pack else False if no_pack else None,
                    source_col=source_col, target_col=target_col, max_target_len=max_target_len, num_beams=num_beams, instruction=instruction, stride=stride, teacher=teacher, temperature=temperature, alpha=alpha,
-                   patch_size=patch_size, image_size=image_size, image_col=image_col,
+                   patch_size=patch_size, image_size=image_size, image_col=image_col, augment=augment,
                    num_processes=num_processes)
         print(json.dumps(r))

@@ -24,9 +24,9 @@ import fastai.interpret   # noqa: F401 (fastai's generic plot_top_losses first..
 import fastai.vision.learner   # noqa: F401 (...then its versions for images: show_results and plot_top_losses with the pictures)
 
 # %% auto #0
-__all__ = ['FASHION_MNIST', 'FASHION_CLASSES', 'BUILTIN_IMAGES', 'FLIP', 'read_idx', 'images_dataset', 'fashion_mnist',
+__all__ = ['FASHION_MNIST', 'FASHION_CLASSES', 'BUILTIN_IMAGES', 'FLIP', 'AUGMENT', 'read_idx', 'images_dataset', 'fashion_mnist',
            'mnist_5k', 'digits', 'image_folder', 'read_images', 'image_shapes', 'check_images', 'image_stats',
-           'image_processor', 'ImageRef', 'image_items', 'image_dataloaders']
+           'image_processor', 'ImageRef', 'image_items', 'augmentations', 'image_dataloaders']
 
 # %% ../nbs/29_image_data.ipynb #5c803bb4
 def read_idx(path:str|Path)->np.ndarray:
@@ -235,12 +235,22 @@ def _hold_out_images(ds:Dataset, valid_pct:float, seed:int, what:str)->tuple[Dat
                                              f'on both sides ({e}): pass validation images (--valid), or more images') from None
     return sp['train'], sp['test']
 
+# %% ../nbs/29_image_data.ipynb #26f5c099
+AUGMENT = {'full': {}, 'light': dict(max_rotate=5., max_zoom=1.05, max_warp=0., max_lighting=0.1, p_affine=0.5), 'none': None}
+
+def augmentations(augment:str|bool='light', # a preset of `AUGMENT` (True: 'full', False: 'none')
+                  flip:bool=True)->list: # with horizontal flips
+    "fastai's `aug_transforms` of a preset: batch transforms that rotate, zoom, warp, light and flip training images."
+    augment = {True: 'full', False: 'none'}.get(augment, augment)
+    if augment not in AUGMENT: raise InputError(f"argument --augment: must be one of {', '.join(AUGMENT)}, not {augment!r}")
+    return [] if AUGMENT[augment] is None else aug_transforms(do_flip=flip, **AUGMENT[augment])
+
 # %% ../nbs/29_image_data.ipynb #e8aae52b
 def image_dataloaders(train, # training images: anything `read_images` takes ('fashion-mnist', 'mnist', 'digits', a folder, a `Dataset`, a hub name)
                       valid=None, # validation images (default: the folder's valid/ split, else a stratified `valid_pct` of `train`)
                       bs:int=64,
                       size:int|None=None, # the side images are resized to (default: the processor's, else the most common width)
-                      augment:bool=True, # fastai's `aug_transforms` on training batches: rotation, zoom, warp, lighting
+                      augment:str|bool='light', # the training batches' augmentation: a preset of `AUGMENT` ('full', 'light', 'none')
                       flip:bool|None=None, # with horizontal flips (default: yes, except for digits)
                       processor=None, # a HF image processor (a pretrained model's): its size, mean and std; default: the data's own statistics
                       valid_pct:float=0.1, seed:int=42, image_col:str|None=None, label_col:str='label',
@@ -267,7 +277,7 @@ def image_dataloaders(train, # training images: anything `read_images` takes ('f
     block = DataBlock(blocks=(ImageBlock, CategoryBlock(vocab=list(classes), sort=False)), get_x=_get_image, get_y=lambda o: classes[o.y],
                       splitter=lambda _: (list(range(n)), list(range(n, len(items)))),
                       item_tfms=Resize(size, method=ResizeMethod.Squish) if resized else None,
-                      batch_tfms=[*(aug_transforms(do_flip=flip) if augment else []), Normalize.from_stats(mean, std)])
+                      batch_tfms=[*augmentations(augment, flip), Normalize.from_stats(mean, std)])
     dls = block.dataloaders(items, bs=bs, num_workers=num_workers, device=device)
     dls.labels, dls.size, dls.processor = list(classes), size, image_processor(size, mean, std)
     return dls

@@ -15,7 +15,7 @@ import ipywidgets as widgets
 from IPython.display import display
 import matplotlib.pyplot as plt
 from .speed import Throughput
-from .bridge import unwrap
+from .bridge import unwrap, validating
 from fastai.callback.core import Callback
 from fastcore.basics import patch, store_attr
 from fastcore.imports import IN_NOTEBOOK
@@ -536,6 +536,8 @@ class TrainingDashboard(SavesFigure, Callback):
                  show:bool|None=None): # draw (default: when running in a notebook)
         store_attr()
     def before_fit(self):
+        self.skip = validating(self.learn)   # `get_preds` and `validate` after training leave the dashboard as it is
+        if self.skip: return
         self.data = dict(step=[], loss=[], lr=[], grad_norm=[], tokens_per_s=[], mfu=[], valid_step=[], valid_loss=[], samples=[])
         self.step, self._gn, self._t = 0, float('nan'), None
         self.show_ = IN_NOTEBOOK if self.show is None else self.show
@@ -563,10 +565,11 @@ class TrainingDashboard(SavesFigure, Callback):
         self._t = time.perf_counter()   # drawing and sampling are not training time
     def before_validate(self): self._t = None
     def after_epoch(self):
+        if self.skip: return
         vals = dict(zip(self.recorder.metric_names[1:], self.recorder.values[-1])) if self.recorder.values else {}
         if vals.get('valid_loss') is not None: self.data['valid_step'].append(self.step); self.data['valid_loss'].append(float(vals['valid_loss']))
     def after_fit(self):
-        if self.show_: self.draw()
+        if not self.skip and self.show_: self.draw()
     def _sample(self):
         m = unwrap(self.learn.model)
         if m.can_generate() if hasattr(m, 'can_generate') else hasattr(m, 'generate'):   # causal LMs, not encoders

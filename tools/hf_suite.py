@@ -1,9 +1,9 @@
 #!/usr/bin/env python
-"""Run transformers' own common model tests (`ModelTesterMixin`, `ConfigTester`) against every llmnb model class (GPT, BERT, the encoder–decoder).
+"""Run transformers' own common model tests (`ModelTesterMixin`, `ConfigTester`) against every llmnb model class (GPT, BERT, the encoder–decoder, ViT).
 
 The tests are those of the *installed* transformers version, taken from its source distribution on PyPI (`pip download
 --no-binary :all: --no-deps transformers==<installed>`), never copied into this repository. Our code is the adapter
-below: model testers with tiny configs, as transformers' own `tests/models/gpt2`, `tests/models/bert` and `tests/models/bart` write them.
+below: model testers with tiny configs, as transformers' own `tests/models/gpt2`, `tests/models/bert`, `tests/models/bart` and `tests/models/vit` write them.
 
 The sdist ships `tests/test_modeling_common.py` and `tests/test_configuration_common.py` but not three modules they
 import: `tests/generation/test_utils.py` (`GenerationTesterMixin`: the generate tests), `tests/exporters/test_export.py`
@@ -21,12 +21,14 @@ from pathlib import Path
 
 ADAPTER = '''
 import unittest
+import torch
 import llmnb   # registers our model types with the Auto classes
 from llmnb.gpt import GPTConfig, GPTModel, GPTForCausalLM, GPTForSequenceClassification
 from llmnb.bert import BERTConfig, BERTModel, BERTForMaskedLM, BERTForSequenceClassification
 from llmnb.seq2seq import Seq2SeqConfig, Seq2SeqModel, Seq2SeqForConditionalGeneration
+from llmnb.vit import ViTConfig, ViTModel, ViTForImageClassification
 from transformers.models.auto import modeling_auto as ma
-from .test_modeling_common import ModelTesterMixin, ids_tensor, random_attention_mask
+from .test_modeling_common import ModelTesterMixin, ids_tensor, floats_tensor, random_attention_mask
 from .test_configuration_common import ConfigTester
 from .generation import test_utils as generation_tests
 
@@ -40,6 +42,8 @@ for mapping, names in ((ma.MODEL_MAPPING_NAMES, ('GPTModel', 'BERTModel')),
         if name: mapping[key] = name
 ma.MODEL_MAPPING_NAMES['llmnb-seq2seq'] = 'Seq2SeqModel'
 ma.MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES['llmnb-seq2seq'] = 'Seq2SeqForConditionalGeneration'
+ma.MODEL_MAPPING_NAMES['llmnb-vit'] = 'ViTModel'
+ma.MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES['llmnb-vit'] = 'ViTForImageClassification'
 
 class Tester:
     "Tiny configs and random inputs, as transformers' GPT2ModelTester and BertModelTester make them."
@@ -96,6 +100,31 @@ class Seq2SeqTest(Common, unittest.TestCase):
     def setUp(self):
         self.model_tester = Seq2SeqTester(self, Seq2SeqConfig)
         self.config_tester = ConfigTester(self, config_class=Seq2SeqConfig, d_model=40)
+
+class ViTTester(Tester):
+    "Tiny image configs and random pixels, as transformers' ViTModelTester makes them: 30-pixel images in patches of 2, [CLS] first."
+    def __init__(self, parent, config_class, image_size=30, patch_size=2, num_channels=3, **kw):
+        super().__init__(parent, config_class, **kw)
+        self.image_size, self.patch_size, self.num_channels = image_size, patch_size, num_channels
+        self.seq_length = (image_size // patch_size) ** 2 + 1
+    def get_config(self):
+        return ViTConfig(image_size=self.image_size, patch_size=self.patch_size, num_channels=self.num_channels, n_layer=self.num_hidden_layers,
+                         n_head=self.num_attention_heads, n_embd=self.hidden_size, n_inner=37, num_labels=self.num_labels)
+    def prepare_config_and_inputs_for_common(self):
+        return self.get_config(), dict(pixel_values=floats_tensor([self.batch_size, self.num_channels, self.image_size, self.image_size]))
+
+class ViTTest(Common, unittest.TestCase):
+    config_class, all_model_classes = ViTConfig, (ViTModel, ViTForImageClassification)
+    test_resize_embeddings = False   # patches, not a vocabulary (as HF's ViT)
+    def setUp(self):
+        self.model_tester = ViTTester(self, ViTConfig)
+        self.config_tester = ConfigTester(self, config_class=ViTConfig, n_embd=37, has_text_modality=False)
+    def test_model_get_set_embeddings(self):   # the input embedding is the patch projection, not an `nn.Embedding` (HF's ViT tests say the same)
+        config, _ = self.model_tester.prepare_config_and_inputs_for_common()
+        for cls in self.all_model_classes:
+            m = cls(config)
+            self.assertIsInstance(m.get_input_embeddings(), torch.nn.Module)
+            self.assertIsNone(m.get_output_embeddings())
 
 class GPTTest(Common, unittest.TestCase):
     config_class, all_model_classes = GPTConfig, (GPTModel, GPTForCausalLM, GPTForSequenceClassification)
