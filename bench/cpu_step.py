@@ -18,6 +18,7 @@ Prints, one JSON line each:
 import argparse, json, time
 import torch
 import torch.nn.functional as F
+from record import record
 
 def timed(f, n):
     "Median seconds of `n` calls of `f`, after 5 for warm-up."
@@ -32,24 +33,26 @@ def main():
     p.add_argument('--steps', type=int, default=60)
     p.add_argument('--no-compile', action='store_true')
     a = p.parse_args()
+    out = {}
+    def show(**kw): out.update(kw); print(json.dumps(kw), flush=True)
     mm = {}
     for M, K, N in [(768, 128, 384), (768, 128, 512), (768, 512, 128), (1024, 1024, 1024)]:
         for dt in (torch.float32, torch.bfloat16):
             x, w = torch.randn(M, K, dtype=dt), torch.randn(K, N, dtype=dt)
             mm[f'{M}x{K}x{N} {str(dt)[6:]}'] = round(2 * M * K * N / timed(lambda: x @ w, 100) / 1e9)
-    print(json.dumps(dict(matmul_gflops=mm)), flush=True)
+    show(matmul_gflops=mm)
     x, g = torch.randn(768, 512), torch.randn(768, 512)
     us = lambda f: round(timed(f, 200) * 1e6)
-    print(json.dumps(dict(gelu_us=dict(exact=us(lambda: F.gelu(x)), tanh=us(lambda: F.gelu(x, approximate='tanh')),
-                                       exact_backward=us(lambda: torch.ops.aten.gelu_backward(g, x)),
-                                       tanh_backward=us(lambda: torch.ops.aten.gelu_backward(g, x, approximate='tanh'))))), flush=True)
+    show(gelu_us=dict(exact=us(lambda: F.gelu(x)), tanh=us(lambda: F.gelu(x, approximate='tanh')),
+                    exact_backward=us(lambda: torch.ops.aten.gelu_backward(g, x)),
+                    tanh_backward=us(lambda: torch.ops.aten.gelu_backward(g, x, approximate='tanh'))))
     sd = {}
     for dt in (torch.float32, torch.bfloat16):
         q, k, v = (torch.randn(12, 4, 64, 32, dtype=dt, requires_grad=True) for _ in range(3))
         y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         gy = torch.randn_like(y)
         sd[str(dt)[6:]] = round(timed(lambda: torch.autograd.grad(y, (q, k, v), gy, retain_graph=True), 50) * 1000, 2)
-    print(json.dumps(dict(sdpa_backward_ms=sd)), flush=True)
+    show(sdpa_backward_ms=sd)
     mask = torch.ones(64, 64, dtype=torch.bool).tril()
     def by_hand(q, k, v): return ((q @ k.transpose(-2, -1)) / 32 ** 0.5).masked_fill(~mask, float('-inf')).softmax(-1) @ v
     att = {}
@@ -58,7 +61,7 @@ def main():
         gy = torch.randn(12, 4, 64, 32, dtype=dt)
         for name, f in (('fused', lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True)), ('by hand', by_hand)):
             att[f'{name} {str(dt)[6:]}'] = round(timed(lambda: torch.autograd.grad(f(q, k, v), (q, k, v), gy), 50) * 1000, 2)
-    print(json.dumps(dict(attention_fwd_bwd_ms=att)), flush=True)
+    show(attention_fwd_bwd_ms=att)
 
     from llmnb.gpt import GPT, GPTConfig
     ids = torch.randint(68, (12, 65))
@@ -77,13 +80,15 @@ def main():
         return step
     steps = {f'{"compiled" if c else "eager"} {"bf16" if b else "fp32"}': round(timed(make(c, b), a.steps) * 1000, 1)
              for c in ([False] if a.no_compile else [False, True]) for b in (False, True)}
-    print(json.dumps(dict(step_ms=steps)), flush=True)
+    show(step_ms=steps)
     if not a.no_compile:   # the loss inside the compiled graph (an HF model's `labels`) against after it (fastai's), step by step in turn
         fs = dict(after=make(True, True), in_graph=make(True, True, in_graph=True))
         ts = {k: [] for k in fs}
         for _ in range(5): [f() for f in fs.values()]
         for _ in range(a.steps):
             for k, f in fs.items(): t = time.perf_counter(); f(); ts[k].append(time.perf_counter() - t)
-        print(json.dumps(dict(loss_ms={f'compiled bf16, loss {k.replace("_", " ")}': round(sorted(v)[len(v) // 2] * 1000, 1) for k, v in ts.items()})), flush=True)
+        show(loss_ms={f'compiled bf16, loss {k.replace("_", " ")}': round(sorted(v)[len(v) // 2] * 1000, 1) for k, v in ts.items()})
+
+    record(out)
 
 if __name__ == '__main__': main()

@@ -23,9 +23,10 @@ The last line is JSON:
 
     python bench/distill_sst2.py [--data ../shared/data/sst2] [--seeds 3] [--epochs 3] [--augment 3] [--limit N]
 """
-import argparse, json, random, sys, tempfile, time
+import argparse, random, sys, tempfile, time
 from pathlib import Path
 import torch
+from record import record
 
 def augment(sentences:list[str], labels:list[int], n:int, seed:int)->tuple[list[str], list[int]]:
     "Each sentence, then `n` noisy copies of it: words masked with p=0.1, the copy cut to an n-gram with p=0.25 (Tang et al. 2019)."
@@ -119,6 +120,6 @@ def main():
     res.update(teacher_sents_per_s=speed['teacher'], student_sents_per_s=speed['student'], speedup=speed['student'] / speed['teacher'],
                teacher_params=sum(p.numel() for p in models['teacher'].parameters()),
                student_params=sum(p.numel() for p in models['student'].parameters()), wall_s=time.time() - t0)
-    print(json.dumps(res))
+    record(res)
 
 if __name__ == '__main__': main()

@@ -25,6 +25,7 @@ Trainer dev accuracy 0.8544 / F1 0.8581, ~0.55 s/step (with max_length padding).
 import argparse, json, sys, time, tempfile
 from pathlib import Path
 import torch
+from record import record
 
 def scores(preds, targs)->dict:
     "Accuracy and the positive class's F1, the same code for both runs."
@@ -96,6 +97,6 @@ def main():
         res.update(trainer_accuracy=ps['accuracy'], trainer_f1=ps['f1'], trainer_wall_s=out.metrics['train_runtime'],
                    trainer_steps=out.global_step, trainer_padding=a.peer_padding, trainer_bf16=a.peer_bf16,
                    time_ratio=wall / out.metrics['train_runtime'])
-    print(json.dumps(res))
+    record(res)
 
 if __name__ == '__main__': main()

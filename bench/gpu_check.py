@@ -13,9 +13,10 @@ The last line is JSON (`first_steps_s`: the time above the median step, compilat
 
     python bench/gpu_check.py [--bs 32] [--steps 60] [--no-compile] [--tiny]   # --tiny: a small shape, for a dry run on CPU
 """
-import argparse, json, os, sys, tempfile, time
+import argparse, json, tempfile, time
 from pathlib import Path
 import torch
+from record import record
 from fastai.callback.core import Callback, CancelValidException
 from llmnb.speed import Throughput
 
@@ -99,6 +100,6 @@ def main():
             ddp = dict(r, seconds=time.time() - t0, same_weights=all(torch.equal(w0[k], w1[k]) for k in w0))
         print('ddp', json.dumps(ddp), flush=True)
     res = dict(throughput(a), ddp=ddp)
-    print(json.dumps(res), flush=True)
+    record(res)
 
 if __name__ == '__main__': main()

@@ -13,9 +13,10 @@ side's number is the median over rounds of the median step. The last line is JSO
 
     python bench/loop_overhead.py [--data ../shared/data/tinyshakespeare/input.txt] [--steps 1000] [--rounds 3]
 """
-import argparse, json, statistics, sys, tempfile, time
+import argparse, statistics, sys, tempfile, time
 from pathlib import Path
 import torch, torch.nn as nn
+from record import record
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -83,8 +84,8 @@ def main():
         ours.append(llmnb()); theirs.append(trainer())
         print(f'round {r}: llmnb {1000 * ours[-1][0]:.3f} ms, Trainer {1000 * theirs[-1][0]:.3f} ms', flush=True)
     med = lambda rs, i: 1000 * statistics.median(x[i] for x in rs)
-    print(json.dumps(dict(llmnb_ms=med(ours, 0), trainer_ms=med(theirs, 0), ratio=med(theirs, 0) / med(ours, 0),
+    record(dict(llmnb_ms=med(ours, 0), trainer_ms=med(theirs, 0), ratio=med(theirs, 0) / med(ours, 0),
                           llmnb_rounds=[round(1000 * x[0], 3) for x in ours], trainer_rounds=[round(1000 * x[0], 3) for x in theirs],
-                          llmnb_data_ms=med(ours, 1), trainer_data_ms=med(theirs, 1))))
+                          llmnb_data_ms=med(ours, 1), trainer_data_ms=med(theirs, 1)))
 
 if __name__ == '__main__': main()

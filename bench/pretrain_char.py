@@ -36,10 +36,11 @@ and 75th percentiles over the run's turns, which say how far the machine's noise
     python bench/pretrain_char.py [--data ../shared/data/tinyshakespeare/input.txt] [--max-iters 2000] [--compile] [--bf16]
                                   [--peers trainer,nanogpt] [--interleave 20] [--lr 1e-3] [--one-cycle] [--seed 1337] [--lr-find]
 """
-import argparse, json, math, os, statistics, sys, time, tempfile
+import argparse, json, statistics, sys, time, tempfile
 import multiprocessing as mp
 from pathlib import Path
 import torch
+from record import record
 from transformers import TrainerCallback
 
 NANOGPT_TOK_S = 22.0e3   # nanoGPT, same recipe, measured on the 2-core machine (34.9 ms/iter median); see the docstring
@@ -282,6 +283,6 @@ def main():
                    ratio_vs_nanogpt=n['step_s'] / r['step_s'])
         if interleaved: res.update(ratio_vs_nanogpt_turns_quartiles=quartiles(turn_ratios(r['step_times'], n['step_times'], a.interleave)))
     res.update(nanogpt_ref_tokens_per_s=NANOGPT_TOK_S, ratio_vs_nanogpt_ref=tok_s / NANOGPT_TOK_S)
-    print(json.dumps(res))
+    record(res)
 
 if __name__ == '__main__': main()

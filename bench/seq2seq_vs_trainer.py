@@ -47,6 +47,7 @@ import torch
 from transformers import TrainerCallback
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from record import record   # noqa: E402 (the results file of each bench)
 from sft_vs_trl import quiet, peak_rss_mb, train_all   # noqa: E402 (taking turns in processes, shared)
 
 def pairs(a):
@@ -196,6 +197,6 @@ def main():
                peak_rss_mb=[round(l['peak_rss_mb']), round(t['peak_rss_mb'])], epochs=a.epochs, n_train=a.n_train, max_chars=a.max_chars, n_test=a.n_test,
                bs=a.bs, lr=a.lr, max_len=a.max_len, num_beams=a.num_beams, dtype='fp32' if a.fp32 else 'bf16 autocast', seed=a.seed,
                smoke=a.smoke, wall_s=round(time.perf_counter() - t0, 1))
-    print(json.dumps(res))
+    record(res)
 
 if __name__ == '__main__': main()

@@ -83,6 +83,7 @@ import torch
 from transformers import TrainerCallback
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from record import record   # noqa: E402 (the results file of each bench)
 from pretrain_char import Baton, quartiles   # noqa: E402 (turn taking, shared with the pretraining benchmark)
 
 BS, SPLIT_SEED, VALID_PCT = 8, 42, 0.1
@@ -349,6 +350,6 @@ def main():
                trainable_params=[l['trainable'], t['trainable']], dtype='fp32' if a.fp32 else 'bf16 autocast (fp32 weights)',
                weights_dtype=[l['dtype'], t['dtype']], lr=a.lr, bs=BS, max_len=a.max_len, interleave=a.interleave, seed=a.seed, llmnb_batches=a.llmnb_batches,
                smoke=a.smoke, wall_s=round(time.perf_counter() - t0, 1))
-    print(json.dumps(res))
+    record(res)
 
 if __name__ == '__main__': main()

@@ -32,10 +32,10 @@ process (`--order` chooses who starts: the machine's speed drifts, so swap it an
 
     python bench/vit_fashion.py [--epochs 9] [--bs 128] [--lr 2e-3] [--patch-size 7] [--augment light] [--threads 2] [--order llmnb,trainer,cnn] [--limit N]
 """
-import argparse, json, sys, tempfile, time
+import argparse, sys, tempfile, time
 from pathlib import Path
-import numpy as np
 import torch
+from record import record
 
 def accuracy(logits, labels)->float:
     "The one scoring function: the fraction of test images whose top class is their label."
@@ -139,6 +139,6 @@ def main():
         print(f'{who}: ' + ', '.join(f'{k} {v:.4f}' for k, v in res.items() if k.startswith(who)), file=sys.stderr)
     if 'llmnb_wall_s' in res and 'trainer_wall_s' in res: res['time_ratio'] = res['llmnb_wall_s'] / res['trainer_wall_s']
     res.update(order=a.order, wall_s=time.time() - t0)
-    print(json.dumps(res))
+    record(res)
 
 if __name__ == '__main__': main()

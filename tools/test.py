@@ -5,6 +5,8 @@ What counts as one test: each notebook run by `nbdev-test` (every cell of it, ex
 flag such as `slow`, unless the flag is given), plus four repository checks: the notebooks and `llmnb/` are in sync
 (`nbdev-export` changes nothing), the notebooks are clean (`nbdev-clean` changes nothing), and README.md is the
 rendering of nbs/index.ipynb (`tools/readme.py --check`), and pyflakes finds no unused import or undefined name in `llmnb/`.
+After the notebooks, with the whole suite: the docs site builds offline (`tools/preview.py`) and every page of it passes
+the browser check (`tools/site_check.py`; skipped, not failed, where Chromium is not installed).
 
     python tools/test.py                  # the default suite (fast, CPU, offline)
     python tools/test.py --flags slow     # also the slow cells
@@ -51,6 +53,24 @@ def check_flakes():
     print('ok     pyflakes on llmnb/' if not bad else 'FAILED pyflakes on llmnb/:\n' + '\n'.join(bad), flush=True)
     return not bad
 
+def check_site():
+    "Build the docs site offline, then check every page in headless Chromium (screenshots in _site_check/)."
+    import json, shutil
+    r = sh([sys.executable, 'tools/preview.py'])
+    print((f'ok     docs site built offline: {r.stdout.strip()}' if r.returncode == 0 else
+           f'FAILED docs site built offline:\n{(r.stderr or r.stdout)[-3000:]}'), flush=True)
+    if r.returncode: return [False]
+    if not any(map(shutil.which, ('chromium', 'chromium-browser', 'google-chrome'))):
+        print('skip   docs site in Chromium: no Chromium here'); return [True]
+    c = sh([sys.executable, 'tools/site_check.py'])
+    try: res = json.loads(c.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError): res = dict(passed=False, failures=[c.stderr[-3000:]])
+    ok = c.returncode == 0 and res['passed']
+    print(f'ok     docs site in Chromium: {res["file"]["pages"]} pages from file:// and http://, '
+          f'{res["file"]["internal_links"]} internal links, {res["file"]["images"]} images, {res["file"]["formulas"]} formulas; '
+          f'screenshots in {res["screenshots"]}' if ok else 'FAILED docs site in Chromium:\n' + '\n'.join(res.get('failures', [])), flush=True)
+    return [True, ok]
+
 def notebooks(path):
     from nbdev.doclinks import nbglob
     return [Path(f) for f in nbglob(path, as_path=True)]
@@ -75,6 +95,7 @@ def main():
     print(r.stdout, flush=True)
     failed = set(re.findall(r'^\t(\S+\.ipynb)$', r.stdout, re.M))
     if r.returncode and not failed: failed = {n.name for n in nbs}   # crashed before reporting: count all as failed
+    if not a.path: checks += check_site()
     n_pass = sum(checks) + sum(n.name not in failed for n in nbs)
     n_fail = len(checks) - sum(checks) + sum(n.name in failed for n in nbs)
     print(f'{len(nbs)} notebooks and {len(checks)} checks in {time.time()-t0:.0f}s')
