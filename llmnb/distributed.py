@@ -132,6 +132,15 @@ def _free_port()->str:
         s.bind(('127.0.0.1', 0))
         return str(s.getsockname()[1])
 
+def _fork_can_train()->bool:
+    "Whether a process forked from this one can run autograd: not once this one has started autograd's device threads (a `torch.compile`d backward does)."
+    if not hasattr(os, 'fork'): return True
+    pid = os.fork()
+    if pid == 0:   # the child: one tiny backward, and out
+        try: torch.ones(1, requires_grad=True).sum().backward(); os._exit(0)
+        except BaseException: os._exit(1)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+
 def _picklable(o)->bool:
     try: pickle.dumps(o); return True
     except Exception: return False
@@ -163,6 +172,10 @@ def launch(fn, *args, num_processes:int=2, **kwargs):
     if num_processes == 1: return fn(*args, **kwargs)
     n_gpu = torch.cuda.device_count()
     if n_gpu and num_processes > n_gpu: raise InputError(f'{num_processes} processes but {n_gpu} GPUs: use at most one process per GPU')
+    if not n_gpu and not _fork_can_train():
+        raise RuntimeError("launch: this process has run a backward pass that started autograd threads (a torch.compile'd model does), "
+                           "and processes forked from it cannot train: call launch() before training in this process (restart the kernel), "
+                           "or run a script with `accelerate launch` or `--num-processes`")
     with tempfile.TemporaryDirectory() as d:
         res = Path(d)/'result.pkl'
         accelerate.launchers.print = lambda *a, **k: None   # its "Launching training on 2 CUDAs." is wrong on CPU; `fn` reports
