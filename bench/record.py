@@ -2,7 +2,7 @@
 with when, where and how it was run, to `bench/results/<bench>.jsonl`: the benchmarks page of the docs is generated
 from those lines (the latest of each bench), never typed by hand. `LLMNB_BENCH_RESULTS=DIR` records into DIR instead
 (the smoke runs of the tests do), and `LLMNB_BENCH_RESULTS=` (empty) records nothing."""
-import json, os, platform, subprocess, sys, time
+import json, os, platform, shutil, subprocess, sys, time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent/'results'
@@ -19,6 +19,7 @@ def machine()->dict:
 def commit()->str|None:
     "The git commit of the code measured, with `+dirty` when the working tree had changes."
     here = Path(__file__).parent
+    if not shutil.which('git'): return None
     r = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=here, capture_output=True, text=True)
     if r.returncode: return None
     dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=here, capture_output=True, text=True).stdout.strip()

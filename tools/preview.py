@@ -17,11 +17,13 @@ front matter written), and `_quarto.yml`, `nbdev.yml` and `sidebar.yml`. What Qu
     python -m http.server -d _preview 8000
     python tools/site_check.py                    # every page in headless Chromium, with screenshots
 """
-import argparse, json, os, re, shutil, subprocess, sys
+import argparse, json, os, re, shutil, subprocess, sys, tempfile
+from html import escape
 from pathlib import Path, PurePosixPath as PP
 from urllib.parse import urlsplit
 import nbformat, yaml
 from bs4 import BeautifulSoup
+from fastcore.basics import listify
 from jinja2 import Environment, FileSystemLoader
 from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
@@ -37,7 +39,16 @@ VENDOR = {'katex/katex.min.js': 'katex/dist/katex.min.js', 'katex/katex.min.css'
           'katex/fonts': 'katex/dist/fonts', 'minisearch/minisearch.js': 'minisearch/dist/umd/index.js'}
 
 def die(msg):
-    print(f'preview: error: {msg}', file=sys.stderr); sys.exit(2)
+    print(f'{Path(sys.argv[0]).stem}: error: {msg}', file=sys.stderr); sys.exit(2)
+
+def fresh_folder(out:Path, marker:str, default:Path)->Path:
+    "Empty `out` for a new build, only if this tool made it (its `marker` file, or the repository's own `default` folder); else a one-line error."
+    out = Path(out).resolve()
+    if out.exists() and any(out.iterdir()) and not (out/marker).exists() and out != default.resolve():
+        die(f'{out} holds files this tool did not write: pass an empty or new folder with --out')
+    shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
+    (out/marker).write_text('written by llmnb tools/: replaced by the next run\n')
+    return out
 
 # ---------------------------------------------------------------- markdown, with pandoc's extensions that Quarto uses
 def pandoc_id(text:str)->str:
@@ -76,7 +87,6 @@ def _render_div(self, tokens, idx, options, env):
 def _math(display):
     "Math as pandoc writes it into HTML (`span.math.inline` / `span.math.display`); KaTeX typesets it in the page."
     def render(self, tokens, idx, options, env):
-        from html import escape
         tag = 'div' if tokens[idx].block else 'span'
         return f'<{tag} class="math {"display" if display else "inline"}">{escape(tokens[idx].content)}</{tag}>' + ('\n' if tokens[idx].block else '')
     return render
@@ -98,12 +108,7 @@ def markdown_renderer():
         md.add_render_rule(rule, _math(display))
     return lambda src: md.render(_quote_attrs(src))
 
-_md = md_test = markdown_renderer()
-assert 'id="gpt.generate"' in md_test('### GPT.generate')
-assert 'target="_blank"' in md_test('[source](https://x.org/a.py#L1){target="_blank" style="float:right"}')
-assert 'class="callout callout-tip"' in md_test('::: {.callout-tip}\nUse it.\n:::')
-assert 'math inline' in md_test('where $d_k$ is') and 'math' not in md_test('costs $5 and $6')
-assert 'width="50%"' in md_test('![a](x.png){width=50%}')
+_md = markdown_renderer()   # tested in nbs/docs_site.ipynb
 
 # ---------------------------------------------------------------- cells: Quarto's options, then nbconvert
 OPT = re.compile(r'^#\|\s*([\w-]+)\s*:\s*(.*?)\s*$')
@@ -181,8 +186,7 @@ def load_config(proc:Path)->dict:
 def rel(target:str, page:str)->str:
     "The link from page `page` to site path `target` (both relative to the site's root, posix)."
     t, _, frag = target.partition('#')
-    r = os.path.relpath(t or page, PP(page).parent.as_posix() or '.') if t else ''
-    return r + ('#' + frag if frag else '')
+    return (os.path.relpath(t, PP(page).parent.as_posix() or '.') if t else '') + ('#' + frag if frag else '')
 
 def rewrite_links(soup, page:str, src:str, dest_of:dict, site_url:str):
     "Links as Quarto resolves them, made relative: a notebook becomes its page, the site's own URL a relative link."
@@ -195,7 +199,7 @@ def rewrite_links(soup, page:str, src:str, dest_of:dict, site_url:str):
             if u.path.endswith('.ipynb'):
                 target = os.path.normpath((PP(src).parent/u.path).as_posix())
                 if target in dest_of: el[attr] = rel(dest_of[target] + (f'#{u.fragment}' if u.fragment else ''), page)
-        for el in soup.find_all('img', width=re.compile('%')): el['style'] = f'width:{el["width"]};' + el.get('style', ''); del el['width']
+    for el in soup.find_all('img', width=re.compile('%')): el['style'] = f'width:{el["width"]};' + el.get('style', ''); del el['width']
 
 def dedup_ids(soup):
     "Unique ids over the whole page, as pandoc makes them (`x`, `x-1`, `x-2`...)."
@@ -263,6 +267,8 @@ def copy_resources(soup, page:str, proc:Path, out:Path):
         if p.startswith('..') or not (proc/p).is_file(): continue
         (out/p).parent.mkdir(parents=True, exist_ok=True); shutil.copy(proc/p, out/p)
 
+SITE_MARK = '.llmnb-site'
+
 def build(proc:Path, out:Path)->list:
     "Render every processed notebook of `proc` into `out`; returns the pages (source, dest, title)."
     cfg = load_config(proc)
@@ -277,7 +283,7 @@ def build(proc:Path, out:Path)->list:
         pages[src] = dict(src=src, dest=dest, nb=nb, title=meta.get('title') or PP(src).stem, description=meta.get('description', ''))
     dest_of = {k: v['dest'] for k, v in pages.items()}
     side = sidebar_items(web.get('sidebar', {}).get('contents'), pages)
-    shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
+    out = fresh_folder(out, SITE_MARK, ROOT/'_preview')
     vendor(out)
     css = [c for c in listify(cfg.get('format', {}).get('html', {}).get('css')) if (proc/c).is_file()]
     for c in css: shutil.copy(proc/c, out/c)
@@ -302,13 +308,9 @@ def build(proc:Path, out:Path)->list:
     (out/'pages.json').write_text(json.dumps(dict(pages=listed, sidebar=side), indent=1))
     return listed
 
-def listify(x): return [] if x is None else x if isinstance(x, list) else [x]
-
-def proc_env()->dict:
-    "The environment for `nbdev-proc-nbs`: where Quarto is missing, a stand-in on the PATH, so that nbdev does not try to install it (with sudo, from the network); processing does not run Quarto."
+def proc_env(d:Path)->dict:
+    "The environment for `nbdev-proc-nbs`: where Quarto is missing, a stand-in in folder `d` on the PATH, so that nbdev does not try to install it (with sudo, from the network); processing does not run Quarto."
     if shutil.which('quarto'): return dict(os.environ)
-    import tempfile
-    d = Path(tempfile.mkdtemp())
     (d/'quarto').write_text('#!/bin/sh\necho "quarto: not installed (tools/preview.py builds the site without it)" >&2\nexit 1\n')
     (d/'quarto').chmod(0o755)
     return dict(os.environ, PATH=f'{d}{os.pathsep}{os.environ.get("PATH", "")}')
@@ -319,7 +321,7 @@ def main():
     p.add_argument('--no-proc', action='store_true', help="use _proc/ as it is (don't run nbdev-proc-nbs first)")
     a = p.parse_args()
     if not a.no_proc:
-        r = subprocess.run(['nbdev-proc-nbs'], cwd=ROOT, capture_output=True, text=True, env=proc_env())
+        with tempfile.TemporaryDirectory() as d: r = subprocess.run(['nbdev-proc-nbs'], cwd=ROOT, capture_output=True, text=True, env=proc_env(Path(d)))
         if r.returncode: sys.exit(f'nbdev-proc-nbs failed (a cell that docs processing runs, see below):\n{r.stderr[-4000:]}')
     pages = build(ROOT/'_proc', Path(a.out))
     print(f'{len(pages)} pages in {a.out}; open {Path(a.out)/"index.html"}')

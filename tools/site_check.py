@@ -13,6 +13,7 @@ must find "attention". A screenshot of each page is saved. Prints one JSON line;
 import argparse, functools, http.server, json, shutil, sys, threading, time
 from pathlib import Path
 from urllib.parse import urlsplit, unquote
+from preview import fresh_folder   # the screenshots folder: replaced only if this tool made it
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,8 +44,7 @@ def entries(items)->list:
 
 def serve(folder:Path):
     "A local HTTP server of the site, in a thread; returns (base url, server)."
-    h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    class Quiet(h.func):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *a): pass
     srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(Quiet, directory=str(folder)))
     threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -73,8 +73,8 @@ def to_site_path(url:str, base:str):
     u = urlsplit(url[len(base):])
     return unquote(u.path), u.fragment
 
-def check_pages(page, base:str, pages:list, side_n:int, shots:Path|None, fail):
-    "Visit every page under `base` (file:// or http://): the checks of one page, then its links against the others."
+def check_pages(page, site:Path, base:str, pages:list, side_n:int, shots:Path|None, fail):
+    "Visit every page of `site` under `base` (file:// or http://): the checks of one page, then its links against the others."
     seen = {}
     for p in pages:
         shot = shots/(p.replace('/', '__').removesuffix('.html') + '.png') if shots else None
@@ -94,13 +94,13 @@ def check_pages(page, base:str, pages:list, side_n:int, shots:Path|None, fail):
         for url in info['links']:
             t = to_site_path(url, base)
             if t is None:
-                if url.startswith(('file:', base.split('//')[0] + '//' + urlsplit(base).netloc)): fail(p, f'link outside the site: {url}')
+                if urlsplit(url)[:2] == urlsplit(base)[:2]: fail(p, f'link outside the site: {url}')   # same origin, not under the site
                 continue
             path, frag = t
             n_links += 1
             target = path or p
             if target not in seen:
-                if not (SITE_DIR/target).is_file(): fail(p, f'broken link: {url[len(base):]}')
+                if not (site/target).is_file(): fail(p, f'broken link: {url[len(base):]}')
                 elif frag: fail(p, f'anchor into a file that is not a page: {url[len(base):]}')
             elif frag and frag not in seen[target]['ids']: fail(p, f'no anchor #{frag} in {target}')
     return seen, n_links
@@ -114,10 +114,7 @@ def check_search(page, base:str, target:str, query:str, shot:Path|None):
     if shot: page.screenshot(path=str(shot))
     return [to_site_path(h, base)[0] for h in hrefs if to_site_path(h, base)]
 
-SITE_DIR = None
-
 def main():
-    global SITE_DIR
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--site', default=str(ROOT/'_preview'), help='the built site (tools/preview.py --out)')
     p.add_argument('--out', default=str(ROOT/'_site_check'), help='folder for the screenshots (replaced)')
@@ -125,20 +122,20 @@ def main():
     p.add_argument('--search', default='attention', help='the word the search box must find on its own page')
     a = p.parse_args()
     if not a.chromium: sys.exit('no Chromium found: install it (apt-get install chromium) or pass --chromium PATH')
-    SITE_DIR = Path(a.site).resolve()
-    if not (SITE_DIR/'pages.json').exists(): sys.exit(f'{SITE_DIR} is not a built site: run python tools/preview.py first')
-    meta = json.loads((SITE_DIR/'pages.json').read_text())
+    site = Path(a.site).resolve()
+    if not (site/'pages.json').exists(): sys.exit(f'{site} is not a built site: run python tools/preview.py first')
+    meta = json.loads((site/'pages.json').read_text())
     pages, listed = meta['pages'], entries(meta['sidebar'])
     side_n = len(listed)
-    shots = Path(a.out); shutil.rmtree(shots, ignore_errors=True); shots.mkdir(parents=True)
+    shots = fresh_folder(a.out, '.llmnb-site-check', ROOT/'_site_check')
     target = next((p for p in pages if Path(p).stem == a.search), None)
     failures, t0 = [], time.time()
     fail = lambda page, msg: failures.append(f'{page}: {msg}')
     for p in pages:
         if p not in listed: fail(p, 'not in sidebar.yml: a reader cannot find it')
     from playwright.sync_api import sync_playwright
-    http_base, srv = serve(SITE_DIR)
-    file_base = SITE_DIR.as_uri() + '/'
+    http_base, srv = serve(site)
+    file_base = site.as_uri() + '/'
     refused = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=a.chromium, args=['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'])
@@ -150,7 +147,7 @@ def main():
         page = ctx.new_page()
         res = {}
         for name, base, sh in (('file', file_base, shots), ('http', http_base, None)):
-            seen, n_links = check_pages(page, base, pages, side_n, sh, lambda pg, m, n=name: fail(f'{n} {pg}', m))
+            seen, n_links = check_pages(page, site, base, pages, side_n, sh, lambda pg, m, n=name: fail(f'{n} {pg}', m))
             found = check_search(page, base, target, a.search, shots/'search.png' if sh else None) if target else []
             if target is None: fail(name, f'no page named {a.search}.html for the search check')
             elif target not in found: fail(f'{name} {target}', f'search for {a.search!r} does not list {target}: {found[:5]}')
