@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #998a34b5
 from __future__ import annotations
-import os, random, shlex, shutil, tempfile, contextlib, json, signal, sys, threading, warnings
+import os, random, re, shlex, shutil, tempfile, contextlib, hashlib, json, signal, sys, threading, warnings
 from datetime import datetime
 from pathlib import Path
 import numpy as np
@@ -16,9 +16,9 @@ import torch.distributed as dist
 # %% auto #0
 __all__ = ['MANIFEST', 'set_seed', 'get_device', 'get_dtype', 'llmnb_home', 'UserError', 'InputError', 'MissingFile',
            'CannotWrite', 'from_pretrained', 'at_least', 'above', 'within', 'one_of', 'flag', 'check_args',
-           'atomic_path', 'owned_files', 'recover', 'atomic_update', 'is_run', 'check_space', 'check_out',
-           'Interrupted', 'stop_requested', 'set_role', 'arm_stop', 'run_args', 'saved_args', 'command', 'world_size',
-           'all_ranks']
+           'atomic_path', 'owned_files', 'check_folder', 'recover', 'atomic_update', 'is_run', 'check_space',
+           'check_out', 'run_lock', 'Interrupted', 'stop_requested', 'set_role', 'arm_stop', 'data_id', 'run_args',
+           'saved_args', 'command', 'check_resume', 'world_size', 'all_ranks']
 
 # %% ../nbs/00_core.ipynb #c657181a
 def set_seed(seed:int=42, # the seed for `random`, NumPy and PyTorch (CPU and every GPU)
@@ -70,7 +70,14 @@ def from_pretrained(cls, # a Hugging Face class with `from_pretrained` (an Auto 
                     flag:str='--model', # the argument that named it, for the message
                     **kwargs):
     "`cls.from_pretrained(path, **kwargs)`; what cannot be loaded is an `InputError` that names the flag, the name and why."
+    from pickle import UnpicklingError
+    from safetensors import SafetensorError
     try: return cls.from_pretrained(path, **kwargs)
+    except UnpicklingError:   # torch refused to run the pickle's code (`weights_only`): so do we, and we do not advise otherwise
+        raise InputError(f'{flag} {path}: its weights are a pickle (pytorch_model.bin) that holds more than tensors, or a damaged one: llmnb '
+                         'loads weights only, never code. Save the model as safetensors where it was made, or pass another model') from None
+    except SafetensorError as e:
+        raise InputError(f'{flag} {path}: a safetensors file of it is damaged or incomplete ({e}): copy or download the model again') from None
     except (OSError, ValueError, KeyError) as e:
         why = ' '.join(str(e).split())[:300]
         if Path(path).expanduser().exists(): raise InputError(f'{flag} {path}: {cls.__name__} cannot load this folder ({why})') from e
@@ -111,7 +118,7 @@ def atomic_path(path:str|Path): # the file to (re)place
         shutil.rmtree(tmp, ignore_errors=True)
 
 # %% ../nbs/00_core.ipynb #4881f759
-MANIFEST, _JOURNAL, _STAGE = '.llmnb-files.json', '.llmnb-commit.json', '.llmnb-stage-'
+MANIFEST, _JOURNAL, _STAGE, _LOCK = '.llmnb-files.json', '.llmnb-commit.json', '.llmnb-stage-', '.llmnb-lock'
 
 def _fsync(path:Path):
     "Flush `path` (a file or a folder) to the disk."
@@ -126,14 +133,48 @@ def _write_json(path:Path, o):
     _fsync(tmp)
     os.replace(tmp, path)
 
+# %% ../nbs/00_core.ipynb #c1e53467
+def _untrusted(folder:Path, f:Path, why:str)->InputError:
+    return InputError(f'{f} {why}: {folder} was not written by llmnb as it is (a download, a copy, a planted file?), and llmnb acts on '
+                      f'no such folder. Check its files; delete {f.name} if you trust the rest, or pass another folder')
+
+def _read_json(folder:Path, f:Path):
+    try: return json.loads(f.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as e: raise _untrusted(folder, f, f'is not JSON ({e})') from None
+
+def _names(folder:Path, names, f:Path, root:Path|None=None)->list[str]:
+    "`names` (files listed by `f`, the manifest or journal of `folder`), if each is a relative path that stays inside `root` (default `folder`)."
+    if not isinstance(names, list): raise _untrusted(folder, f, 'lists no file names')
+    top = (root or folder).resolve()
+    for n in names:
+        ok = isinstance(n, str) and n != '' and not os.path.isabs(n) and os.path.normpath(n) == n and '..' not in Path(n).parts
+        if not ok or not ((root or folder)/n).resolve().is_relative_to(top) or ((root or folder)/n).resolve() == top:
+            raise _untrusted(folder, f, f'names {n!r}, which is not a file inside {root or folder}')
+    return names
+
 def owned_files(folder:str|Path)->list[str]:
-    "The files of `folder` that llmnb wrote (its manifest); `[]` if llmnb wrote nothing there."
-    f = Path(folder)/MANIFEST
-    return json.loads(f.read_text())['files'] if f.is_file() else []
+    "The files of `folder` that llmnb wrote (its manifest, checked: every name inside `folder`); `[]` if llmnb wrote nothing there."
+    folder = Path(folder); f = folder/MANIFEST
+    if not f.is_file(): return []
+    m = _read_json(folder, f)
+    return _names(folder, m.get('files') if isinstance(m, dict) else None, f)
 
 # %% ../nbs/00_core.ipynb #9e082a5c
+def _journal(folder:Path)->dict|None:
+    "The journal of an update of `folder` that a killed process had committed, checked (its stage a `.llmnb-stage-*` folder of `folder`, every name inside); None if there is none."
+    f = folder/_JOURNAL
+    if not f.is_file(): return None
+    j = _read_json(folder, f)
+    if not isinstance(j, dict) or not {'stage', 'files', 'drop'} <= set(j): raise _untrusted(folder, f, 'is not a journal of llmnb')
+    s = j['stage']
+    if not isinstance(s, str) or not re.fullmatch(re.escape(_STAGE) + r'\w+', s) or (folder/s).is_symlink():
+        raise _untrusted(folder, f, f'names the staging folder {s!r}, which is not one of llmnb\'s ({_STAGE}*) inside the folder')
+    _names(folder, j['files'], f); _names(folder, j['drop'], f)
+    if (folder/s).is_dir(): _names(folder, [n for n in j['files'] if (folder/s/n).exists()], f, root=folder/s)   # no staged file leads outside
+    return j
+
 def _commit(folder:Path, j:dict):
-    "Apply journal `j` to `folder`: staged files in, dropped files out, new manifest. Every step can be repeated after a kill."
+    "Apply journal `j` (checked by `_journal`) to `folder`: staged files in, dropped files out, new manifest. Every step can be repeated after a kill."
     stage = folder/j['stage']
     for f in j['files']:
         if (stage/f).exists(): (folder/f).parent.mkdir(parents=True, exist_ok=True); os.replace(stage/f, folder/f)
@@ -143,13 +184,21 @@ def _commit(folder:Path, j:dict):
     (folder/_JOURNAL).unlink()
     shutil.rmtree(stage, ignore_errors=True)
 
-def recover(folder:str|Path)->Path:
-    "Finish an update of `folder` that a killed process had committed; remove what updates killed before their commit left."
+def check_folder(folder:str|Path)->Path:
+    "Read and check what llmnb acts on in `folder` (its manifest and journal) without changing anything: an `InputError` if a name leads outside it."
     folder = Path(folder)
+    if folder.is_dir(): owned_files(folder); _journal(folder)
+    return folder
+
+def recover(folder:str|Path)->Path:
+    "Finish an update of `folder` that a killed process had committed; remove what updates killed before their commit left. Everything is checked before anything is removed."
+    folder = check_folder(folder)
     if not folder.is_dir(): return folder
-    if (folder/_JOURNAL).is_file(): _commit(folder, json.loads((folder/_JOURNAL).read_text()))
-    for o in folder.glob('.llmnb-*.tmp'): o.unlink()
-    for o in folder.glob(_STAGE + '*'): shutil.rmtree(o, ignore_errors=True)
+    if (j := _journal(folder)) is not None: _commit(folder, j)
+    for o in folder.glob('.llmnb-*.tmp'):
+        if o.is_file() or o.is_symlink(): o.unlink()   # a link itself, never what it points to
+    for o in folder.glob(_STAGE + '*'):
+        if o.is_dir() and not o.is_symlink(): shutil.rmtree(o, ignore_errors=True)
     return folder
 
 @contextlib.contextmanager
@@ -179,7 +228,7 @@ def _can_write(d:Path)->bool:
 
 def is_run(folder:str|Path)->bool:
     "Whether `folder` holds files that llmnb wrote (a checkpoint or an export)."
-    return (Path(folder)/MANIFEST).is_file() or (Path(folder)/'training_state.pt').is_file()
+    return any((Path(folder)/f).is_file() for f in (MANIFEST, _JOURNAL, 'training_state.pt'))
 
 def check_space(out:str|Path, n_bytes:int)->Path:
     "Fail early, naming the folder, if the disk that holds `out` has less than `n_bytes` free."
@@ -190,11 +239,13 @@ def check_space(out:str|Path, n_bytes:int)->Path:
     return Path(out)
 
 # %% ../nbs/00_core.ipynb #afbf3aed
+def _holds_files(d:Path)->bool: return d.is_dir() and any(o.name != _LOCK for o in d.iterdir())
+
 def check_out(out:str|Path|None, # the output folder
               resume:bool=False, # it must hold the checkpoint (`training_state.pt`) of a run to continue
               overwrite:bool=False, # a new run may write into a folder that holds other files (only its own are replaced)
               name:str='run')->Path: # a new run without `out` goes to `runs/<name>-<date-time>`
-    "`out` as an absolute path (recovered, if a kill interrupted a checkpoint), after checking that this run may write there."
+    "`out` as an absolute path (recovered, if a kill interrupted a checkpoint), after checking that this run may write there; nothing is changed before every check has passed."
     if out is None:
         if resume: raise InputError('--resume needs --out: the folder of the run to continue')
         out = Path('runs')/f'{name}-{datetime.now():%Y%m%d-%H%M%S}'
@@ -203,16 +254,42 @@ def check_out(out:str|Path|None, # the output folder
     if parent.is_file(): raise InputError(f'--out {out}: {parent} is a file' + ('' if parent == out else ', so no folder can be made under it')
                                           + ': pass a folder')
     if not _can_write(parent): raise CannotWrite(f'cannot write to {parent}: pass --out a folder you can write to')
-    recover(out)
-    if resume:
-        if not (out/'training_state.pt').is_file():
-            raise MissingFile(f'nothing to resume: {out} holds no checkpoint (training_state.pt); pass the --out of the run to continue')
-    elif out.is_dir() and any(out.iterdir()) and not overwrite:
+    check_folder(out)   # a manifest or journal naming files outside: refused before anything is decided or removed
+    if not resume and _holds_files(out) and not overwrite:
         if is_run(out): raise InputError(f'{out} holds an llmnb run already: pass --resume to continue it, a new --out, or --overwrite '
                                          'to start again there (only the run\'s own files are replaced)')
         raise InputError(f'{out} is not empty and is not an llmnb run: pass a new --out, or --overwrite to write the run beside '
                          'those files (files of the same names as a checkpoint\'s, such as config.json, are replaced)')
+    recover(out)
+    if resume and not (out/'training_state.pt').is_file():
+        raise MissingFile(f'nothing to resume: {out} holds no checkpoint (training_state.pt); pass the --out of the run to continue')
     return out
+
+# %% ../nbs/00_core.ipynb #d5940b8a
+@contextlib.contextmanager
+def run_lock(out:str|Path|None, # the run's output folder (None: nothing to lock)
+             flag:str='--out'): # the argument that named it, for the message
+    "Keep any other llmnb process out of folder `out` while the block runs: a locked `.llmnb-lock` file holding this process's id."
+    import fcntl
+    out = None if out is None else Path(out).expanduser().resolve()
+    made = [] if out is None else [p for p in [out, *out.parents] if not p.exists()]
+    try: out is not None and out.mkdir(parents=True, exist_ok=True)
+    except OSError: out = None   # a folder that cannot be made: `check_out` says why
+    if out is None: yield; return
+    try: fd = os.open(out/_LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as e: raise InputError(f'{flag} {out}: cannot create its lock file {out/_LOCK} ({e.strerror}): pass another folder') from None
+    try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        pid = os.read(fd, 32).decode(errors='replace').strip() or 'unknown'
+        os.close(fd)
+        raise InputError(f'{flag} {out} is in use by another llmnb run (process {pid}): wait for it to end, or pass another {flag}') from None
+    os.ftruncate(fd, 0); os.write(fd, str(os.getpid()).encode())
+    try: yield
+    finally:
+        (out/_LOCK).unlink(missing_ok=True); os.close(fd)
+        for p in made:   # the folders the lock made, deepest first, if the run left them empty
+            try: p.rmdir()
+            except OSError: break
 
 # %% ../nbs/00_core.ipynb #067d3e67
 class Interrupted(KeyboardInterrupt):
@@ -248,10 +325,25 @@ def arm_stop(on:bool=True):
     _stop['armed'] = on
 
 # %% ../nbs/00_core.ipynb #34986fa1
+_DATA = ('corpus', 'train', 'valid')   # the arguments of the recipes that name data
+
+def data_id(path)->str|None:
+    "A fingerprint of a local data file or folder (each file's name under it, size, first and last MB), or None for anything else (a hub name, data in memory)."
+    p = Path(path).expanduser() if isinstance(path, (str, Path)) and str(path) else None
+    if p is None or not p.exists(): return None
+    h = hashlib.sha256()
+    for f in [p] if p.is_file() else sorted(o for o in p.rglob('*') if o.is_file())[:10_000]:
+        n = f.stat().st_size
+        h.update(f'{"" if f == p else f.relative_to(p)}\0{n}\0'.encode())
+        with open(f, 'rb') as fh:
+            h.update(fh.read(1 << 20))
+            if n > 2 << 20: fh.seek(-(1 << 20), 2); h.update(fh.read())
+    return h.hexdigest()[:16]
+
 def run_args(a:dict, # a recipe's arguments: its `locals()` as it starts
              recipe:str|None=None # the recipe, as `module.function` (e.g. 'llmnb.pretrain.pretrain')
             )->dict:
-    "A run's arguments as JSON values, its recipe and the command line that started it: what `run.json` keeps (objects in memory: a short description)."
+    "A run's arguments as JSON values, its recipe, the command line that started it and its data's fingerprints: what `run.json` keeps (objects in memory: a short description)."
     r, objs = {}, {}
     for k, v in a.items():
         if k == 'kwargs': continue
@@ -260,12 +352,16 @@ def run_args(a:dict, # a recipe's arguments: its `locals()` as it starts
     if objs: r['_in_memory'] = objs
     if recipe: r['_recipe'] = recipe
     if os.environ.get('LLMNB_COMMAND'): r['_command'] = os.environ['LLMNB_COMMAND']   # set by `command`, seen by launched processes too
+    if ids := {k: i for k in _DATA if (i := data_id(a.get(k))) is not None}: r['_data_id'] = ids
     return r
 
 def saved_args(out:str|Path)->dict:
     "The arguments of the run checkpointed in `out` (its `run.json`), or `{}`."
     f = Path(out)/'run.json'
-    return json.loads(f.read_text()) if f.is_file() else {}
+    if not f.is_file(): return {}
+    r = _read_json(Path(out), f)
+    if not isinstance(r, dict): raise _untrusted(Path(out), f, "is not a run's arguments")
+    return r
 
 # %% ../nbs/00_core.ipynb #128a93c3
 @contextlib.contextmanager
@@ -295,6 +391,31 @@ def command(prog:str, # the command's name, as it starts its messages
         for s, h in old.items(): signal.signal(s, h)
         warnings.showwarning = shown
         _stop.update(armed=False, signum=None)
+
+# %% ../nbs/00_core.ipynb #4b0de057
+def check_resume(out:str|Path, # the run's folder
+                 run:dict, # the resumed command's arguments (`run_args`)
+                 allow:bool=False, # go on with changed settings (`--allow-changes`), recording them
+                 free=(), # arguments that may change freely (what is printed, sampled or how often it saves)
+                 flags:dict|None=None # argument -> command-line flag where they differ (`corpus` -> `data`)
+                )->dict:
+    "`run` if it continues the run of `out` unchanged; a changed setting is an `InputError`, or with `allow` a warning and `run` with the change in `_changes`."
+    prev, flags = saved_args(out), flags or {}
+    if not prev: return run
+    skip = {*free, 'resume', 'overwrite', 'show', 'out', 'allow_changes'}
+    diff = {k: (prev.get(k), run.get(k)) for k in dict.fromkeys([*prev, *run]) if not k.startswith('_') and k not in skip and prev.get(k) != run.get(k)}
+    a, b = prev.get('_data_id', {}), run.get('_data_id', {})
+    for k in _DATA:
+        if k in a and k in b and a[k] == b[k]: diff.pop(k, None)   # the same data, wherever it is now
+        elif k in a and k in b: diff[k] = (prev.get(k), f'{run.get(k)} (other content)' if prev.get(k) == run.get(k) else run.get(k))
+    changes = prev.get('_changes', [])
+    if diff:
+        said = ', '.join(f'{flag(flags.get(k, k))} {v0!r} -> {v1!r}' for k, (v0, v1) in diff.items())
+        if not allow: raise InputError(f'cannot resume {out} with other settings ({said}): resume with the settings in its run.json, '
+                                       'or pass --allow-changes to go on with these (run.json then records both)')
+        warnings.warn(f'resuming {out} with other settings: {said} (recorded in its run.json)')
+        changes = changes + [dict(settings={k: list(v) for k, v in diff.items()}, command=run.get('_command'), when=datetime.now().isoformat(timespec='seconds'))]
+    return {**run, '_changes': changes} if changes else run
 
 # %% ../nbs/00_core.ipynb #0165fbf0
 def world_size()->int:
