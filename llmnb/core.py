@@ -133,7 +133,7 @@ def _write_json(path:Path, o):
     _fsync(tmp)
     os.replace(tmp, path)
 
-# %% ../nbs/00_core.ipynb #c1e53467
+# %% ../nbs/00_core.ipynb #99962960
 def _untrusted(folder:Path, f:Path, why:str)->InputError:
     return InputError(f'{f} {why}: {folder} was not written by llmnb as it is (a download, a copy, a planted file?), and llmnb acts on '
                       f'no such folder. Check its files; delete {f.name} if you trust the rest, or pass another folder')
@@ -265,7 +265,7 @@ def check_out(out:str|Path|None, # the output folder
         raise MissingFile(f'nothing to resume: {out} holds no checkpoint (training_state.pt); pass the --out of the run to continue')
     return out
 
-# %% ../nbs/00_core.ipynb #d5940b8a
+# %% ../nbs/00_core.ipynb #b4e14f2a
 @contextlib.contextmanager
 def run_lock(out:str|Path|None, # the run's output folder (None: nothing to lock)
              flag:str='--out'): # the argument that named it, for the message
@@ -392,7 +392,7 @@ def command(prog:str, # the command's name, as it starts its messages
         warnings.showwarning = shown
         _stop.update(armed=False, signum=None)
 
-# %% ../nbs/00_core.ipynb #4b0de057
+# %% ../nbs/00_core.ipynb #644c1306
 def check_resume(out:str|Path, # the run's folder
                  run:dict, # the resumed command's arguments (`run_args`)
                  allow:bool=False, # go on with changed settings (`--allow-changes`), recording them

@@ -73,11 +73,12 @@ class Distill(Callback):
                  T:float=2., alpha:float=0.5, # temperature; weight of the soft term
                  hidden:str|None=None, hidden_weight:float=1., # 'cosine' or 'mse' between last hidden states (with a projection if widths differ)
                  cache:bool=False, # keep the teacher's outputs per input after their first batch (classification, question answering)
-                 kind:str|None=None): # 'class', 'token' or 'span' (default: `output_kind`)
+                 kind:str|None=None, # 'class', 'token' or 'span' (default: `output_kind`)
+                 label_order:list[int]|None=None): # the teacher's output for each of the student's classes, if its labels are in another order
         if not 0 <= alpha <= 1: raise InputError(f'alpha must be between 0 and 1, not {alpha}')
         if T <= 0: raise InputError(f'the temperature must be above 0, not {T}')
         if hidden not in (None, 'cosine', 'mse'): raise InputError(f"hidden must be 'cosine', 'mse' or None, not {hidden!r}")
-        store_attr('T,alpha,hidden,hidden_weight,cache,kind')
+        store_attr('T,alpha,hidden,hidden_weight,cache,kind,label_order')
         self.teacher, self.proj, self._kept = unwrap(teacher).eval().requires_grad_(False), None, {}
     def before_fit(self):
         student = unwrap(self.learn.model)
@@ -102,8 +103,9 @@ def _add_projection(self:Distill, cs:int, ct:int):
 @patch
 @torch.no_grad()
 def _run_teacher(self:Distill, x:dict)->torch.Tensor:
-    "The teacher's logits for inputs `x` (its last block's output is kept by a hook)."
-    return hf_logits(self.teacher(**x)).float()
+    "The teacher's logits for inputs `x`, its classes in the student's order (its last block's output is kept by a hook)."
+    out = hf_logits(self.teacher(**x)).float()
+    return out if self.label_order is None else out[..., self.label_order]   # the teacher's classes in the student's order
 
 @patch
 def _teacher_out(self:Distill, x:dict)->torch.Tensor:

@@ -28,7 +28,7 @@ from .distributed import launch
 from fastai.torch_core import rank_distrib
 from fastcore.foundation import L
 from .core import InputError, from_pretrained, command, check_args, at_least, above, one_of, set_seed, check_out, check_space
-from .core import run_args, saved_args, within, world_size
+from .core import run_args, saved_args, within, world_size, check_resume, run_lock
 from .labelled import cls_dataloaders
 from .corpus import stdlib_classification, split_corpus
 from .generate import context_len, generate_batch
@@ -346,6 +346,20 @@ class TaskLearner(HFLearner):
         ids[torch.isin(ids, torch.tensor(self.dls.tok.all_special_ids, device=ids.device))] = -100   # padding and end of turn: not the text
         return dl.show_results((x, y), ids, max_n=max_n, **kwargs)
 
+# %% ../nbs/17_finetune.ipynb #dc8b69bc
+def _load_body(t:Task, name, head:dict):
+    "Model `name` for task `t` with `head`'s config; a head that starts from random weights is said in one line (not transformers' load report)."
+    v = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try: model, info = from_pretrained(t.auto, resolve_model(name), '--model', output_loading_info=True, **head)
+    finally: hf_logging.set_verbosity(v)
+    new, unused = sorted(info['missing_keys']), sorted(info['unexpected_keys'])
+    if new or unused:
+        some = lambda ks: ', '.join(ks[:3]) + (', ...' if len(ks) > 3 else '')
+        print(f'{name}: {"a new " + t.name + " head (" + some(new) + ") starts from random weights" if new else "no new weights"}'
+              + (f'; {len(unused)} tensors of the checkpoint are not used ({some(unused)})' if unused else ''), file=sys.stderr)
+    return model
+
 # %% ../nbs/17_finetune.ipynb #c9778c4e
 def finetune_learner(model, # a model, a folder, or a HF model name (`resolve_model` finds packaged ones offline)
                      dls, # `cls_dataloaders` (classification tasks), `lm_dataloaders` (causal_lm), `chat_dataloaders` (chat), `seq2seq_dataloaders` or `prompt_dataloaders` (text to text)
@@ -361,7 +375,7 @@ def finetune_learner(model, # a model, a folder, or a HF model name (`resolve_mo
     t = get_task(task)
     head = t.head_kwargs(dls)
     name = model if isinstance(model, (str, Path)) else None
-    if name is not None: model = from_pretrained(t.auto, resolve_model(name), '--model', **head)
+    if name is not None: model = _load_body(t, name, head)
     if not t.accepts(model):
         raise InputError(f'{type(model).__name__} has no {task} head: pass the folder or name so that '
                          f'{t.auto.__name__} adds one, or a model of that kind')
@@ -476,6 +490,15 @@ def _save_merged(learn, out:Path, tok, say)->Path:
     say(f'merged model saved to {out/"merged"}  (a plain Hugging Face folder: pipeline("text-generation") loads it)')
     return out/'merged'
 
+def _label_order(cfg, names:list, name)->list[int]|None:
+    "Where each of the data's labels is among the teacher's outputs (None: in the same order); an error unless the teacher's labels are the data's, by name."
+    theirs, ours = [str(cfg.id2label[i]) for i in range(cfg.num_labels)], [str(n) for n in names]
+    if sorted(theirs) != sorted(ours):
+        raise InputError(f'argument --teacher: {name} was trained on the labels {theirs}, and the data has {ours}: the teacher must be '
+                         'trained on these labels, by name (fine-tune it on this data first)')
+    order = [theirs.index(n) for n in ours]
+    return None if order == sorted(order) else order
+
 def _teacher(t:Task, name, tok, dls, T:float, alpha:float)->Distill:
     "The `Distill` callback of `--teacher`: the teacher loaded with the task's head, checked to be a model of this task that reads the student's tokens."
     path = resolve_model(name)
@@ -484,9 +507,10 @@ def _teacher(t:Task, name, tok, dls, T:float, alpha:float)->Distill:
     if t.new_head and not any(a.endswith(want) for a in cfg.architectures or []):
         raise InputError(f'argument --teacher: {name} is a {", ".join(cfg.architectures or ["model without a head"])}, not a model fine-tuned '
                          f'for {t.name} (a ...{want}): fine-tune the teacher on this task first (llmnb-finetune --task {t.name})')
-    n = _labels_kw(dls, '').get('num_labels') if t.name in ('classification', 'multi_label', 'regression', 'image_classification') else None
-    if n is not None and cfg.num_labels != n:
-        raise InputError(f'argument --teacher: {name} has {cfg.num_labels} labels and the data {n}: the teacher must be trained on these labels')
+    names = list(getattr(dls, 'labels', None) or []) if t.name in ('classification', 'multi_label', 'image_classification') else None
+    if t.name == 'regression' and cfg.num_labels != 1:
+        raise InputError(f'argument --teacher: {name} has {cfg.num_labels} outputs and regression one: the teacher must be trained on this task')
+    order = _label_order(cfg, names, name) if names else None
     ttok = from_pretrained(t.preprocessor, path, '--teacher')
     if not hasattr(tok, 'get_vocab'):   # images: the teacher must see the pixels the student sees
         keys = ('size', 'image_mean', 'image_std')
@@ -499,7 +523,7 @@ def _teacher(t:Task, name, tok, dls, T:float, alpha:float)->Distill:
                          'read the same token ids; train the student with the teacher\'s tokenizer (llmnb-pretrain --tokenizer TEACHER)')
     kind = {'classification': 'class', 'image_classification': 'class', 'multi_label': 'multi_label', 'regression': 'regression'}.get(t.name)   # heads of the same shape, distilled differently
     cache = t.new_head and t.preprocessor is AutoTokenizer   # a head's few outputs per text: kept after the first epoch (augmented images differ every epoch)
-    return Distill(from_pretrained(t.auto, path, '--teacher'), T=T, alpha=alpha, cache=cache, kind=kind)
+    return Distill(from_pretrained(t.auto, path, '--teacher'), T=T, alpha=alpha, cache=cache, kind=kind, label_order=order)
 
 def _saved_msg(t:Task, out:Path, lora:bool)->str:
     "What the run's folder holds and how to load it."
@@ -545,6 +569,7 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
              patch_size:int=4, image_size:int|None=None, # image_classification, a fresh ViT: patch side; image side (default: the images' own)
              image_col:str|None=None, # image_classification: the column of images of a `Dataset` or hub data set (default: the first of HF's `Image` type)
              augment:str='light', # image_classification: the training images' augmentation, a preset of `image_data.AUGMENT` ('full': fastai's `aug_transforms`, 'light', 'none')
+             allow_changes:bool=False, # resume with settings or data other than the run's (recorded in its run.json)
              **kwargs)->dict: # kwargs: passed to `finetune_learner` (mixed_precision, clip, cbs...)
     "Fine-tune a pretrained model (or train a fresh one) on labelled texts, conversations, pairs, questions or images; returns the validation metrics, the learner and the output folder."
     _check_finetune_args(locals())
@@ -564,6 +589,7 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
         raise InputError(f'argument --instruction: instructs a decoder-only LLM on translation or summarization pairs, not {task} '
                          f'{"on this model" if model is not None else "on a fresh encoder–decoder"}: leave it out')
     out = check_out(out, resume, overwrite, name='finetune')
+    if resume: run = check_resume(out, run, allow_changes, free=('save_every', 'report_to', 'merge', 'epochs'))
     show = show and not rank_distrib()   # one process of a launch reports
     say = print if show else (lambda *a, **k: None)
     set_seed(seed)
@@ -625,6 +651,7 @@ def llmnb_finetune(
     overwrite:bool=False, # start a new run in an --out that holds other files (only the run's own files are replaced)
     save_every:int=None, # also checkpoint every N steps
     resume:bool=False, # continue the run in --out exactly where its last checkpoint left it
+    allow_changes:bool=False, # resume with settings or data other than the run's (run.json records both)
     num_processes:int=1, # train on N processes (GPUs, or CPU processes without GPUs) through accelerate; --bs is the global batch
     mixed_precision:str=None, # 'bf16', or 'fp16' (CUDA)
     gradient_checkpointing:bool=False, # recompute activations in the backward pass: less memory, more compute
@@ -658,11 +685,11 @@ def llmnb_finetune(
         if pack and no_pack: raise InputError('arguments --pack and --no-pack: pass one of them')
         _check_finetune_args(locals())   # here too, before processes are launched
         datasets.disable_progress_bars(); hf_logging.disable_progress_bar()
-        r = launch(_summary, model, train, valid, text_col, label_col, task, epochs, freeze_epochs, lr, bs, max_len, seed, out,
+        with run_lock(out): r = launch(_summary, model, train, valid, text_col, label_col, task, epochs, freeze_epochs, lr, bs, max_len, seed, out,
                    overwrite, save_every, resume, label_sep, encoding, mixed_precision=mixed_precision, report_to=report_to,
                    gradient_checkpointing=gradient_checkpointing, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
                    lora_targets=lora_targets, merge=merge, pack=True if pack else False if no_pack else None,
                    source_col=source_col, target_col=target_col, max_target_len=max_target_len, num_beams=num_beams, instruction=instruction, stride=stride, teacher=teacher, temperature=temperature, alpha=alpha,
                    patch_size=patch_size, image_size=image_size, image_col=image_col, augment=augment,
-                   num_processes=num_processes)
+                   allow_changes=allow_changes, num_processes=num_processes)
         print(json.dumps(r))

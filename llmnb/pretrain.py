@@ -13,7 +13,7 @@ import datasets
 from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 from transformers.utils import logging as hf_logging
 from .core import set_seed, check_out, check_space, check_args, at_least, above, within, one_of, command, from_pretrained, InputError
-from .core import run_args, saved_args
+from .core import run_args, saved_args, check_resume, run_lock
 from .tokenizers import train_tokenizer
 from .generate import sample, fill_masks
 from .corpus import load_corpus, split_corpus
@@ -63,6 +63,9 @@ class StepSchedule(Callback):
         if self.training and self.train_iter >= self.max_iters and self.iter + 1 < self.n_iter: raise CancelTrainException()
 
 # %% ../nbs/16_pretrain.ipynb #156b6378
+_FREE = ('samples', 'max_new_tokens', 'temperature', 'top_k', 'top_p', 'prompt', 'save_every', 'report_to', 'compile',
+         'max_iters', 'epochs')   # a resumed run may change these: what it prints, samples and saves, and (said) a longer schedule
+
 def _check_pretrain_args(a:dict):
     "Every argument of `pretrain` (its `locals()`) within its range, before any work."
     check_args(a, arch=one_of('gpt', 'bert', 'seq2seq'), n_layer=at_least(1), n_head=at_least(1), n_embd=at_least(1), block_size=at_least(1),
@@ -171,11 +174,13 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
              gradient_checkpointing:bool=False, # recompute each block's activations in the backward pass: less memory, ~1/3 more compute
              report_to:str|None=None, # 'tensorboard': event files in `out`/runs (needs the tensorboard package)
              show:bool=True, # print progress, results and samples
+             allow_changes:bool=False, # resume with settings or data other than the run's (recorded in its run.json)
              **kwargs)->dict: # passed to `load_corpus`
     "Pretrain a GPT (or a BERT, or an encoder–decoder) from scratch with a fastai `Learner`; returns the results, the learner and the output folder."
     _check_pretrain_args(locals())
     run = run_args(locals(), 'llmnb.pretrain.pretrain')
     out = check_out(out, resume, overwrite, name=arch)
+    if resume: run = check_resume(out, run, allow_changes, free=_FREE, flags=dict(corpus='data'))
     show = show and not rank_distrib()   # one process of a launch reports
     say = print if show else (lambda *a, **k: None)
     t0 = time.time()
@@ -256,6 +261,7 @@ def llmnb_pretrain(
     overwrite:bool=False, # start a new run in an --out that holds other files (only the run's own files are replaced)
     save_every:int=None, # checkpoint every N steps (default: at every evaluation)
     resume:bool=False, # continue the run in --out exactly where its last checkpoint left it
+    allow_changes:bool=False, # resume with settings or data other than the run's (run.json records both)
     num_processes:int=1, # train on N processes (GPUs, or CPU processes without GPUs) through accelerate; --bs is the global batch
     samples:int=2, max_new_tokens:int=300, temperature:float=0.8, top_k:int=None, top_p:float=0.95,
     prompt:str=None, # start the samples with this text
@@ -268,9 +274,9 @@ def llmnb_pretrain(
         check_args(locals(), num_processes=at_least(1))
         _check_pretrain_args(locals())   # here too, before processes are launched
         datasets.disable_progress_bars(); hf_logging.disable_progress_bar()   # the progress table is enough
-        r = launch(_summary, data, tokenizer, vocab_size, arch, n_layer, n_head, n_embd, block_size, dropout, bs, max_iters, epochs,
+        with run_lock(out): r = launch(_summary, data, tokenizer, vocab_size, arch, n_layer, n_head, n_embd, block_size, dropout, bs, max_iters, epochs,
                    lr, min_lr, warmup_iters, wd, beta2, clip, grad_accum, eval_interval, eval_iters, valid_pct, seed,
                    mixed_precision, compile, out, overwrite, save_every, resume, samples, max_new_tokens, temperature, top_k, top_p,
                    prompt, column=column, encoding=encoding, report_to=report_to,
-                   gradient_checkpointing=gradient_checkpointing, num_processes=num_processes)
+                   gradient_checkpointing=gradient_checkpointing, allow_changes=allow_changes, num_processes=num_processes)
         print(json.dumps({k: v for k, v in r.items() if k != 'samples'}))
