@@ -17,8 +17,8 @@ import torch.distributed as dist
 __all__ = ['MANIFEST', 'set_seed', 'get_device', 'get_dtype', 'llmnb_home', 'UserError', 'InputError', 'MissingFile',
            'CannotWrite', 'from_pretrained', 'at_least', 'above', 'within', 'one_of', 'flag', 'check_args',
            'atomic_path', 'owned_files', 'check_folder', 'recover', 'atomic_update', 'is_run', 'check_space',
-           'check_out', 'run_lock', 'Interrupted', 'stop_requested', 'set_role', 'arm_stop', 'data_id', 'run_args',
-           'saved_args', 'command', 'check_resume', 'world_size', 'all_ranks']
+           'check_out', 'subfolder', 'run_lock', 'Interrupted', 'stop_requested', 'set_role', 'arm_stop', 'data_id',
+           'run_args', 'saved_args', 'command', 'check_resume', 'world_size', 'all_ranks']
 
 # %% ../nbs/00_core.ipynb #c657181a
 def set_seed(seed:int=42, # the seed for `random`, NumPy and PyTorch (CPU and every GPU)
@@ -264,6 +264,13 @@ def check_out(out:str|Path|None, # the output folder
     if resume and not (out/'training_state.pt').is_file():
         raise MissingFile(f'nothing to resume: {out} holds no checkpoint (training_state.pt); pass the --out of the run to continue')
     return out
+
+# %% ../nbs/00_core.ipynb #41f38b62
+def subfolder(out:str|Path, name:str)->Path:
+    "`out/name`, a folder a run writes inside its folder `out`; an `InputError` if it is a link, or leads outside `out`."
+    p = Path(out)/name
+    if p.is_symlink() or not p.resolve().is_relative_to(Path(out).resolve()): raise _untrusted(Path(out), p, 'is a link: a run writes its own folders there')
+    return p
 
 # %% ../nbs/00_core.ipynb #b4e14f2a
 @contextlib.contextmanager

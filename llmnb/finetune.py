@@ -28,7 +28,7 @@ from .distributed import launch
 from fastai.torch_core import rank_distrib
 from fastcore.foundation import L
 from .core import InputError, from_pretrained, command, check_args, at_least, above, one_of, set_seed, check_out, check_space
-from .core import run_args, saved_args, within, world_size, check_resume, run_lock
+from .core import run_args, saved_args, within, world_size, check_resume, run_lock, subfolder
 from .labelled import cls_dataloaders
 from .corpus import stdlib_classification, split_corpus
 from .generate import context_len, generate_batch
@@ -484,7 +484,7 @@ def _held_out(learn, when:str='')->dict:
 # %% ../nbs/17_finetune.ipynb #d389e97d
 def _save_merged(learn, out:Path, tok, say)->Path:
     "The LoRA run's model with its adapters merged, saved as a plain HF folder `out/merged` (that `pipeline` loads without peft)."
-    with atomic_update(out/'merged') as tmp:
+    with atomic_update(subfolder(out, 'merged')) as tmp:
         merge_lora(unwrap(learn.model)).save_pretrained(tmp)
         tok.save_pretrained(tmp)
     say(f'merged model saved to {out/"merged"}  (a plain Hugging Face folder: pipeline("text-generation") loads it)')
@@ -590,6 +590,7 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
                          f'{"on this model" if model is not None else "on a fresh encoder–decoder"}: leave it out')
     out = check_out(out, resume, overwrite, name='finetune')
     if resume: run = check_resume(out, run, allow_changes, free=('save_every', 'report_to', 'merge', 'epochs'))
+    if merge: subfolder(out, 'merged')   # a link there is refused now, not after training
     show = show and not rank_distrib()   # one process of a launch reports
     say = print if show else (lambda *a, **k: None)
     set_seed(seed)
@@ -606,7 +607,7 @@ def finetune(model=None, # a model name or folder (default: SmolLM2-135M-Instruc
             lora = lora_config(model, lora_r, lora_alpha, lora_dropout, lora_targets, task_type=t.peft_task, trainable_token_indices=new or None)
     if train is None and 'corpus' in getattr(t.data, 'keywords', {}): run['_data'] = t.data.keywords['corpus'].__doc__   # the task's own corpus, for the model card
     dls = _data(t, train, valid, tok, locals())
-    cbs = L(kwargs.pop('cbs', None)) + report_cbs(report_to, out/'runs') + [SaveCheckpoint(out, every=save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
+    cbs = L(kwargs.pop('cbs', None)) + report_cbs(report_to, subfolder(out, 'runs')) + [SaveCheckpoint(out, every=save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
     if teacher is not None: cbs.append(_teacher(t, teacher, tok, dls, temperature, alpha))
     tuned = t.new_head and not fresh   # a pretrained body under a new head: fastai's fine_tune (frozen, then unfrozen)
     learn = finetune_learner(model, dls, t, lr=lr, cbs=cbs, freeze=tuned, lora=lora, lora_r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,

@@ -13,7 +13,7 @@ import datasets
 from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 from transformers.utils import logging as hf_logging
 from .core import set_seed, check_out, check_space, check_args, at_least, above, within, one_of, command, from_pretrained, InputError
-from .core import run_args, saved_args, check_resume, run_lock
+from .core import run_args, saved_args, check_resume, run_lock, subfolder
 from .tokenizers import train_tokenizer
 from .generate import sample, fill_masks
 from .corpus import load_corpus, split_corpus
@@ -207,7 +207,7 @@ def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of
         + (f'; {world_size()} processes, {bs // world_size()} rows of each batch each' if world_size() > 1 else ''))
     check_space(out, 2 * 12 * n_params)   # two checkpoints (the new one is written before the old one goes): weights + AdamW moments
     cbs = [SaveCheckpoint(out, every=save_every or (eval_interval if step_budget else None), tok=tok, run_config=run),
-           *report_cbs(report_to, out/'runs')]
+           *report_cbs(report_to, subfolder(out, 'runs'))]
     if step_budget: cbs.append(StepSchedule(lr, min_lr, warmup_iters, max_iters))
     learn = lm_learner(dls, model, lr=lr, wd=wd, betas=(0.9, beta2), clip=clip or None, grad_accum=grad_accum,
                        mixed_precision=mixed_precision, compile=compile, cbs=cbs)
