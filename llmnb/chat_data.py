@@ -34,12 +34,15 @@ __all__ = ['ROLES', 'CHATML', 'check_conversation', 'load_chat', 'chatterbot_con
 
 # %% ../nbs/20_chat_data.ipynb #709917b1
 ROLES = ('system', 'user', 'assistant')
+_EMPTY = {'assistant': "the assistant's reply is empty: the model would learn to answer nothing; write the reply, or drop the conversation",
+          'user': "the user's message is empty: the reply would answer nothing; write the message, or drop the conversation",
+          'system': 'the system message is null: make it a text ("" if there is none), or leave the message out'}
 
 def check_conversation(msgs, # a list of `{"role", "content"}` messages
                        where:str='the conversation', # where it comes from, for messages ("train.jsonl, row 3")
                        train:bool=True, # training data: the last message must be the assistant's
                       )->list[dict]:
-    "`msgs` as plain `{role, content}` dicts, checked: known roles, text contents, and (`train`) the assistant's turn last."
+    "`msgs` as plain `{role, content}` dicts, checked: known roles, text contents (empty only for the system), and (`train`) the assistant's turn last."
     if not isinstance(msgs, (list, tuple)) or not msgs:
         raise InputError(f'{where}: a conversation is a non-empty list of {{"role", "content"}} messages, not {str(msgs)[:60]!r}')
     out = []
@@ -48,8 +51,9 @@ def check_conversation(msgs, # a list of `{"role", "content"}` messages
             raise InputError(f'{where}, message {j + 1}: a message is a {{"role", "content"}} object, not {str(m)[:60]!r}')
         if m['role'] not in ROLES:
             raise InputError(f'{where}, message {j + 1}: unknown role {m["role"]!r}: use one of {", ".join(ROLES)}')
-        if not isinstance(m['content'], str):
-            raise InputError(f'{where}, message {j + 1}: the content must be text, not {type(m["content"]).__name__}')
+        c = m['content']
+        if c is not None and not isinstance(c, str): raise InputError(f'{where}, message {j + 1}: the content must be text, not {type(c).__name__}')
+        if c is None or not c.strip() and m['role'] != 'system': raise InputError(f'{where}, message {j + 1}: {_EMPTY[m["role"]]}')
         out.append(dict(role=m['role'], content=m['content']))
     if train and out[-1]['role'] != 'assistant':
         raise InputError(f"{where}: the conversation ends with a {out[-1]['role']} turn, but training data ends with the assistant's "
@@ -60,7 +64,7 @@ def check_conversation(msgs, # a list of `{"role", "content"}` messages
 def _messages(row:dict)->list:
     "A row's conversation: its `messages`, or its `prompt` and `completion` (strings, or lists of messages as in TRL)."
     if 'messages' in row: return row['messages']
-    turn = lambda x, role: [dict(role=role, content=x)] if isinstance(x, str) else x
+    turn = lambda x, role: [dict(role=role, content=x)] if isinstance(x, str) or x is None else x   # a null: one empty message, named below
     return turn(row['prompt'], 'user') + turn(row['completion'], 'assistant')
 
 def load_chat(source=None, # a jsonl/json file or folder, a DataFrame, a `Dataset`, a hub name, a list of conversations; None: chatterbot's

@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/image_data.html.md"""
 
 # %% ../nbs/29_image_data.ipynb #e119bf07
 from __future__ import annotations
-import gzip, warnings
+import functools, gzip, io, os, warnings
 from collections import Counter
 from pathlib import Path
 import numpy as np
@@ -15,6 +15,7 @@ from datasets import Dataset, DatasetDict, Features, ClassLabel
 from datasets import Image as ImageFeature
 from PIL import Image
 from .core import InputError, MissingFile, llmnb_home, atomic_update
+from .labelled import _need_two_classes
 import llmnb.bridge   # noqa: F401 (fastai imported quietly first)
 from fastai.data.block import DataBlock, CategoryBlock
 from fastai.data.transforms import Normalize
@@ -99,6 +100,34 @@ BUILTIN_IMAGES = {'fashion-mnist': lambda split: fashion_mnist(split),
                   'digits': lambda split: _two_splits(digits())[split]}
 FLIP = {'fashion-mnist': True, 'mnist': False, 'digits': False}   # horizontal flips: a mirrored shoe is a shoe, a mirrored 3 is no digit
 
+# %% ../nbs/29_image_data.ipynb #700f4a82
+_END = {'JPEG': b'\xff\xd9', 'MPO': b'\xff\xd9', 'GIF': b';'}   # how a whole file of these formats ends: their decoders check nothing sooner
+
+def _probe(src)->tuple|str:
+    "`(mode, width, height)` of an image (a path, or its bytes) from its header, the whole file checked without decoding where its format allows (PNG: every chunk's checksum; JPEG, GIF: the end marker), else decoded; or why PIL cannot read it."
+    try:
+        with Image.open(io.BytesIO(src) if isinstance(src, bytes) else src) as im:
+            shape = (im.mode, *im.size)
+            if im.format in ('PNG', 'WEBP'): im.verify()
+            elif not (im.format in _END and _tail(src).rstrip(b'\0\r\n ').endswith(_END[im.format])): im.load()
+        return shape
+    except Image.UnidentifiedImageError: return 'it is no image that PIL knows'
+    except Exception as e: return f'it is damaged or cut short ({e})'   # PIL raises OSError, SyntaxError, ValueError, EOFError...
+
+def _tail(src, n:int=64)->bytes:
+    "The last `n` bytes of a file (a path, or its bytes)."
+    if isinstance(src, bytes): return src[-n:]
+    with open(src, 'rb') as fh: fh.seek(max(os.fstat(fh.fileno()).st_size - n, 0)); return fh.read()
+
+@functools.lru_cache(maxsize=1 << 20)
+def _probe_file(path:str, mtime_ns:int, size:int): return _probe(path)
+def _file_probe(p)->tuple|str:
+    "`_probe` of file `p`, once a process (again if it changes): listing a folder checks its images, and their shapes then cost nothing."
+    st = os.stat(p)
+    return _probe_file(str(p), st.st_mtime_ns, st.st_size)
+
+def _unreadable(where:str, why:str, n:int)->str: return f'{where} cannot be read as an image: {why} ({n} such images): replace it, or remove it'
+
 # %% ../nbs/29_image_data.ipynb #a8db9a45
 _EXTS = {e for e, f in Image.registered_extensions().items() if f in Image.OPEN}   # what PIL opens: .png, .jpg, .webp...
 
@@ -116,14 +145,20 @@ def image_folder(path:str|Path)->DatasetDict:
         loose = [f for f in fs if f.parent == splits[s]]
         if loose: raise InputError(f'{loose[0]} ({len(loose)} such images) is in no class folder: move each image into a folder named for its class '
                                    f'({splits[s]}/CLASS/{loose[0].name})')
-    classes = sorted({f.relative_to(splits['train']).parts[0] for f in files['train']})
-    out = {}
+    names = {s: [f.relative_to(splits[s]).parts[0] for f in fs] for s, fs in files.items()}
+    classes = sorted(set(names['train']))
+    for s in splits:
+        if unknown := sorted(set(names[s]) - set(classes)):
+            none = [splits['train']/c for c in unknown if (splits['train']/c).is_dir()]
+            raise InputError(f'{splits[s]} has classes that {splits["train"]} lacks ({", ".join(unknown)}' + (f'; {none[0]} holds no images' if none else '')
+                             + '): train on every class you validate on')
+    shapes = {f: _file_probe(f) for fs in files.values() for f in fs}
+    if bad := [f for f, o in shapes.items() if isinstance(o, str)]: raise InputError(_unreadable(str(bad[0]), shapes[bad[0]], len(bad)))
+    if empty := [d for s, r in splits.items() for d in sorted(r.iterdir()) if d.is_dir() and not d.name.startswith('.') and d.name not in names[s]]:
+        warnings.warn(f'{empty[0]} holds no images, so it is left out ({len(empty)} such folders): put the images of class {empty[0].name!r} in it, or remove it')
+    out, feats = {}, Features(image=ImageFeature(), label=ClassLabel(names=classes))
     for s, fs in files.items():
-        names = [f.relative_to(splits[s]).parts[0] for f in fs]
-        if unknown := sorted(set(names) - set(classes)):
-            raise InputError(f'{splits[s]} has classes that {splits["train"]} lacks ({", ".join(unknown)}): train on every class you validate on')
-        feats = Features(image=ImageFeature(), label=ClassLabel(names=classes))
-        out['valid' if s == 'validation' else s] = Dataset.from_dict(dict(image=[str(f) for f in fs], label=[classes.index(n) for n in names]), features=feats)
+        out['valid' if s == 'validation' else s] = Dataset.from_dict(dict(image=[str(f) for f in fs], label=[classes.index(n) for n in names[s]]), features=feats)
     return DatasetDict(out)
 
 # %% ../nbs/29_image_data.ipynb #bbdc2ee6
@@ -165,18 +200,18 @@ def read_images(source, # a name in `BUILTIN_IMAGES`, a folder (`image_folder`),
     return _standard(source, image_col, label_col, what)
 
 # %% ../nbs/29_image_data.ipynb #2f8163f8
-def image_shapes(ds:Dataset)->Counter:
-    "How many images of `ds` have each `(mode, width, height)`, from their headers (no pixel is decoded)."
-    import io
+def image_shapes(ds:Dataset, what:str='the images')->Counter:
+    "How many images of `ds` have each `(mode, width, height)`, from their headers (checked as `_probe` does; a folder's, when it was listed); an unreadable image is an error naming its file or row."
     raw = ds.cast_column('image', ImageFeature(decode=False))['image']
-    head = lambda o: Image.open(io.BytesIO(o['bytes']) if o.get('bytes') else o['path'])
-    def shape(o):
-        with head(o) as im: return im.mode, *im.size
-    return Counter(shape(o) for o in raw)
+    shapes = [_probe(o['bytes']) if o.get('bytes') else _file_probe(o['path']) for o in raw]
+    if bad := [i for i, o in enumerate(shapes) if isinstance(o, str)]:
+        o = raw[bad[0]]
+        raise InputError(_unreadable(f'{what}, row {bad[0] + 1}' + (f' ({o["path"]})' if o.get('path') else '') if o.get('bytes') else o['path'], shapes[bad[0]], len(bad)))
+    return Counter(shapes)
 
 def check_images(ds:Dataset, size:int|None=None, what:str='the images')->tuple[int, int]:
     "The side of the square images that `ds` is read at (`size`, else its most common width) and how many images need resizing to it; warns with counts when images are not RGB (converted) or not that size (resized)."
-    shapes = image_shapes(ds)
+    shapes = image_shapes(ds, what)
     size = size or Counter({w: n for (m, w, h), n in shapes.items()}).most_common(1)[0][0]
     modes = Counter()
     for (m, w, h), n in shapes.items(): modes[m] += n
@@ -205,7 +240,11 @@ class ImageRef:
     "An item of llmnb's image `DataBlock`: image `i` of a `Dataset`'s image column `col` (its `Image` feature decodes it), of class id `y`; read only when a batch needs it."
     __slots__ = ('col', 'feature', 'i', 'y')
     def __init__(self, col, feature, i:int, y:int): self.col, self.feature, self.i, self.y = col, feature, i, y
-    def image(self)->Image.Image: return self.feature.decode_example(self.col[self.i].as_py())
+    def image(self)->Image.Image:
+        o = self.col[self.i].as_py()
+        try: return self.feature.decode_example(o)
+        except (OSError, SyntaxError, ValueError) as e:   # damage that `_probe` could not see without decoding: named, not a traceback
+            raise InputError(_unreadable(o.get('path') or f'image {self.i + 1}', f'it is damaged ({e})', 1)) from None
     def __repr__(self): return f'ImageRef(row {self.i}, class {self.y})'
 
 def image_items(ds:Dataset)->list[ImageRef]:
@@ -259,6 +298,7 @@ def image_dataloaders(train, # training images: anything `read_images` takes ('f
     what = str(train) if isinstance(train, (str, Path)) else 'the training images'
     src = image_folder(train) if isinstance(train, (str, Path)) and Path(train).expanduser().is_dir() else train   # a folder is listed once
     tr = read_images(src, 'train', image_col, label_col)
+    _need_two_classes(tr.features['label'].int2str(tr['label']), what, 'image', 'add images of another class (a folder of them)')
     size, resized = check_images(tr, size or (processor.size['height'] if processor is not None else None), what)   # once, before any hold-out
     if valid is not None: va = read_images(valid, 'valid', image_col, label_col)
     elif src is not train and 'valid' in src: va = src['valid']   # a folder's valid/

@@ -44,8 +44,7 @@ def load_labelled(source, # a DataFrame, a csv/tsv/jsonl file, a `Dataset`/`Data
     what = str(source) if isinstance(source, (str, Path)) else f'the {type(source).__name__}'
     row = lambda i: f'{what}, row {i + 1}'   # data rows count from 1 (a csv's header is not a row)
     ds = _check_text(_read(source, {text_col: 'text', label_col: 'label'}, split, **kwargs), what, orig=text_col)
-    empty = [i for i, t in enumerate(ds['text']) if t is None or not t.strip()]
-    if empty: raise InputError(f'{row(empty[0])}: empty text in column {text_col!r} ({len(empty)} such rows): fill or drop them')
+    _need_texts(ds, {'text': text_col}, what)
     missing = [i for i, l in enumerate(ds['label']) if l is None or l != l or isinstance(l, str) and not l.strip()]   # l != l: NaN
     if missing: raise InputError(f'{row(missing[0])}: no label in column {label_col!r} ({len(missing)} such rows): fill or drop them')
     if regression:
@@ -54,6 +53,19 @@ def load_labelled(source, # a DataFrame, a csv/tsv/jsonl file, a `Dataset`/`Data
             except (TypeError, ValueError): raise InputError(f'{row(i)}, column {label_col!r}: {l!r} is not a number, '
                                                              'and a regression needs numbers: fix the cell or pick another --task') from None
     return _split_labels(ds, label_sep, what, label_col) if multi_label else ds
+
+# %% ../nbs/06_labelled.ipynb #037c5bf3
+def _need_texts(ds:Dataset, cols:dict, what:str, fix:str='fill or drop them')->Dataset:
+    "`ds`, or an error naming the first row whose column of `cols` (`ds`'s name → the user's) holds no text: missing, null, blank, or a number."
+    for col, name in cols.items():
+        vals = ds[col]
+        bad = [i for i, t in enumerate(vals) if not isinstance(t, str) or not t.strip()]
+        if not bad: continue
+        t = vals[bad[0]]
+        why = (f'empty {col} in column {name!r}' if isinstance(t, str) else f'no {col} in column {name!r}' if t is None or t != t else '')
+        if not why: why, fix = f'column {name!r} holds {t!r} ({type(t).__name__}), not text', 'write it as text, or pick the right column'
+        raise InputError(f'{what}, row {bad[0] + 1}: {why} ({len(bad)} such rows): {fix}')
+    return ds
 
 # %% ../nbs/06_labelled.ipynb #3b4ce12c
 def _split_labels(ds:Dataset, sep:str, what:str, col:str)->Dataset:
@@ -67,6 +79,15 @@ def _split_labels(ds:Dataset, sep:str, what:str, col:str)->Dataset:
     labels = [[x.strip() for x in l.split(sep) if x.strip()] if isinstance(l, str) else l for l in ds['label']]
     return ds.remove_columns('label').add_column('label', labels)
 
+def _need_two_classes(labels:list, what:str, item:str='row', fix:str='add rows of another class'):
+    "An error unless the training `labels` (one class per item, or a list of classes) differ: one class teaches a classifier nothing, and it scores accuracy 1.0."
+    seen = {tuple(sorted(map(str, l))) if isinstance(l, (list, tuple)) else l for l in labels}
+    if len(seen) != 1: return   # no rows at all: said where they are read
+    l = seen.pop()
+    if isinstance(l, tuple): has, need, fix = f'the labels {list(l)}', 'a multi-label classifier needs rows whose labels differ', 'add rows with other labels'
+    else: has, need = f'the label {l!r}', 'a classifier needs two classes at least'
+    raise InputError(f'{what}: every training {item} has {has}: {need} (else it learns nothing and scores accuracy 1.0): {fix}')
+
 def encode_labels(train:Dataset, valid:Dataset|None=None, multi_label:bool=False, regression:bool=False,
                   what:tuple=('the training data', 'the validation data')): # names for messages
 
@@ -79,6 +100,7 @@ def encode_labels(train:Dataset, valid:Dataset|None=None, multi_label:bool=False
             raise InputError(f'multi-label labels must be lists, not strings such as {s!r} (its letters would become the labels): '
                              'split them (load_labelled(label_sep=...), --label-sep)')
     feat = train.features['label']
+    _need_two_classes(feat.int2str(train['label']) if isinstance(feat, ClassLabel) else train['label'], what[0])
     if isinstance(feat, ClassLabel) and not multi_label: names = feat.names
     else: names = sorted({l for ls in train['label'] for l in (ls if multi_label else [ls])}, key=str)
     idx = {n: i for i, n in enumerate(names)}

@@ -19,7 +19,7 @@ from fastcore.basics import store_attr
 from transformers import PreTrainedTokenizerBase
 from .core import InputError, MissingFile
 from .corpus import _read
-from .labelled import TextClsDL, pad_batch
+from .labelled import TextClsDL, pad_batch, _need_texts
 from .seq2seq_data import hash_split
 
 # %% auto #0
@@ -37,14 +37,18 @@ def _squad_rows(data:dict, what:str)->list[dict]:
 
 def read_squad(source, # SQuAD's nested json, a flat json/jsonl, a DataFrame, a `Dataset`, a `DatasetDict` or a hub dataset
                question_col:str='question', context_col:str='context', answers_col:str='answers', # the columns of flat data
+               what:str|None=None, # the source's name in messages (default: its path, or its type)
                **kwargs)->Dataset: # to the reader (`split`, `encoding`)
-    "Questions, contexts and answers as a `Dataset` with SQuAD's columns (`question`, `context`, `answers` of `text` and `answer_start`)."
+    "Questions, contexts and answers as a `Dataset` with SQuAD's columns (`question`, `context`, `answers` of `text` and `answer_start`); a row without a question or a context is an error that names it."
     p = Path(source).expanduser() if isinstance(source, (str, Path)) else None
+    what, cols = what or (str(p) if p is not None else f'the {type(source).__name__}'), {'context': context_col, 'question': question_col}
+    data = None
     if p is not None and p.suffix == '.json' and p.is_file():
         try: data = json.loads(p.read_text(encoding=kwargs.get('encoding', 'utf-8')))
         except json.JSONDecodeError as e: raise InputError(f'{p}: not valid json ({e}): fix the file') from None
-        if isinstance(data, dict) and 'data' in data: return Dataset.from_list(_squad_rows(data, str(p)))
-    return _read(source, {question_col: 'question', context_col: 'context', answers_col: 'answers'}, **kwargs)
+    if isinstance(data, dict) and 'data' in data: ds, cols = Dataset.from_list(_squad_rows(data, str(p))), {'context': 'context', 'question': 'question'}
+    else: ds = _read(source, {question_col: 'question', context_col: 'context', answers_col: 'answers'}, **kwargs)
+    return _need_texts(ds, cols, what, 'every question needs its text and a context to find the answer in: fill or drop them')
 
 # %% ../nbs/25_qa_data.ipynb #bc00f9bc
 def check_answers(ds:Dataset, what:str='the data')->Dataset:
@@ -563,7 +567,7 @@ def _qa_splits(train, valid, valid_pct:float, **kwargs)->tuple:
     if isinstance(train, DatasetDict) and valid is None:
         split = next((k for k in ('valid', 'validation') if k in train), None)
         if split: train, valid = train['train'], train[split]
-    tr = check_answers(read_squad(train, **kwargs), what)
+    tr = check_answers(read_squad(train, what=what, **kwargs), what)
     if valid is None:
         sp = hash_split(tr, 'context', valid_pct, 0.)
         if not len(sp['valid']) or not len(sp['train']):
@@ -571,7 +575,7 @@ def _qa_splits(train, valid, valid_pct:float, **kwargs)->tuple:
             raise InputError(f'{what} has {n} context{"s" if n != 1 else ""}: too few to hold out {valid_pct:.0%} of them; pass validation data')
         return (sp['train'], what), (sp['valid'], what)
     vwhat = str(valid) if isinstance(valid, (str, Path)) else 'the validation data'
-    return (tr, what), (check_answers(read_squad(valid, **kwargs), vwhat), vwhat)
+    return (tr, what), (check_answers(read_squad(valid, what=vwhat, **kwargs), vwhat), vwhat)
 
 # %% ../nbs/25_qa_data.ipynb #66cf2b3c
 def qa_dataloaders(train, # training questions: anything `read_squad` takes (a `DatasetDict` with `validation` gives the validation set too)

@@ -21,7 +21,7 @@ from fastcore.basics import store_attr
 from transformers import PreTrainedTokenizerBase
 from .core import InputError, MissingFile
 from .corpus import _read
-from .labelled import TextClsDL, pad_batch
+from .labelled import TextClsDL, pad_batch, _need_texts
 from .chat_data import ChatDataLoaders, chat_dataloaders
 from .seq2seq import shift_right
 
@@ -178,18 +178,15 @@ class Seq2SeqDataLoaders(DataLoaders):
         x = self.tok(list(texts), return_tensors='pt', padding=True, truncation=True, max_length=self.max_source_len)
         return dict(input_ids=x['input_ids'], attention_mask=x['attention_mask']), 0
 
-def read_pairs(source, source_col:str='source', target_col:str='target', **kwargs)->Dataset:
-    "Pairs as `source`, `target` from anything the one reader takes (files, DataFrames, `Dataset`s, the hub), or from gettext catalogues (a `.mo` file, a folder of them)."
+def read_pairs(source, source_col:str='source', target_col:str='target',
+               what:str|None=None, # the source's name in messages (default: its path, or its type)
+               **kwargs)->Dataset: # to the reader (`encoding`, `split`)
+    "Pairs as `source`, `target` from anything the one reader takes (files, DataFrames, `Dataset`s, the hub), or from gettext catalogues (a `.mo` file, a folder of them); a row without both texts is an error that names it."
     p = Path(source) if isinstance(source, (str, Path)) else None
     if p is not None and (p.suffix == '.mo' or p.is_dir() and any(p.rglob('*.mo'))): return catalogue_pairs(catalogues=p)
-    return _read(source, {source_col: 'source', target_col: 'target'}, **kwargs)
-
-def _checked_pairs(ds:Dataset, what:str)->Dataset:
-    "An error naming the first row whose source or target is empty."
-    for col in ('source', 'target'):
-        bad = [i for i, t in enumerate(ds[col]) if not isinstance(t, str) or not t.strip()]
-        if bad: raise InputError(f'{what}, row {bad[0] + 1}: empty {col} ({len(bad)} such rows): every pair needs a {col} text')
-    return ds
+    ds = _read(source, {source_col: 'source', target_col: 'target'}, **kwargs)
+    return _need_texts(ds, {'source': source_col, 'target': target_col}, what or (str(source) if p is not None else f'the {type(source).__name__}'),
+                       'every pair needs a source and a target text: fill or drop them')
 
 def _encoded_pairs(ds:Dataset, tok, max_source_len:int, max_target_len:int, what:str)->Dataset:
     "`ds` tokenized; a warning for rows cut to fit and for a vocabulary that misses much of the text."
@@ -212,13 +209,13 @@ def _pair_splits(train, valid, source_col:str, target_col:str, valid_pct:float, 
     "The training and validation pairs, checked, each with where it comes from (for messages): `valid`, else a DatasetDict's, else `valid_pct` of `train`."
     what = str(train) if isinstance(train, (str, Path)) else 'the training data'
     if isinstance(train, DatasetDict) and valid is None and 'valid' in train: train, valid = train['train'], train['valid']
-    tr = _checked_pairs(read_pairs(train, source_col, target_col, **kwargs), what)
+    tr = read_pairs(train, source_col, target_col, what, **kwargs)
     if valid is None:
         if len(tr) < 2: raise InputError(f'{what} has {len(tr)} pair: too few to hold out {valid_pct:.0%}; pass validation data')
         s = tr.train_test_split(test_size=valid_pct, seed=seed)
         return (s['train'], what), (s['test'], what)
     vwhat = str(valid) if isinstance(valid, (str, Path)) else 'the validation data'
-    return (tr, what), (_checked_pairs(read_pairs(valid, source_col, target_col, **kwargs), vwhat), vwhat)
+    return (tr, what), (read_pairs(valid, source_col, target_col, vwhat, **kwargs), vwhat)
 
 # %% ../nbs/24_seq2seq_data.ipynb #6368ae99
 def seq2seq_dataloaders(train, # training pairs: a jsonl/csv/tsv file, a DataFrame, a `Dataset`, a `DatasetDict` (with `valid`), a hub name, `.mo` catalogues
