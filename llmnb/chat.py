@@ -14,7 +14,7 @@ from fastcore.script import call_parse
 from transformers import AutoModelForCausalLM, AutoTokenizer, LogitsProcessorList, TemperatureLogitsWarper, TopPLogitsWarper
 from transformers.generation.streamers import BaseStreamer
 from transformers.utils import logging as hf_logging
-from .core import InputError, MissingFile, at_least, check_args, command, flag, from_pretrained, within
+from .core import _check_files, InputError, MissingFile, at_least, check_args, command, flag, from_pretrained, within
 from .bridge import unwrap
 from .finetune import resolve_model
 from .generate import context_len, token_text
@@ -34,8 +34,10 @@ def load_chat_model(name_or_folder:str|Path, # a folder (a model, or a LoRA adap
                    )->tuple:
     "`(model, tok)` of a chat model, the model in eval mode: a model folder or name, or a peft LoRA adapter put on its base model."
     path = Path(resolve_model(name_or_folder)).expanduser()
+    _check_files(path, f'{flag} {path}')   # the adapter's config is read here, before `from_pretrained` checks the rest
     if path.is_dir() and (path/'adapter_config.json').exists():
-        base = json.loads((path/'adapter_config.json').read_text()).get('base_model_name_or_path')
+        cfg = json.loads((path/'adapter_config.json').read_text())
+        base = cfg.get('base_model_name_or_path') if isinstance(cfg, dict) else None
         if not base: raise InputError(f'{flag} {path}: its adapter_config.json names no base model (base_model_name_or_path): '
                                       'set it to the folder or name of the model the adapter was trained on')
         bpath = resolve_model(base)

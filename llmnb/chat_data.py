@@ -24,7 +24,7 @@ from .core import InputError, MissingFile
 from .corpus import _read
 from .labelled import TextClsDL, pad_batch
 from .bridge import unwrap
-import math
+from .metrics import perplexity
 import torch.nn.functional as F
 
 # %% auto #0
@@ -306,4 +306,4 @@ def assistant_loss(model, # a causal LM (ours, any HF model, a peft model, or fa
         tot += F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=-100, reduction='sum').item()
         n += int((y != -100).sum())
     model.train(was)
-    return dict(loss=tot / n, perplexity=math.exp(tot / n), tokens=n)
+    return dict(loss=tot / n, perplexity=perplexity(tot / n), tokens=n)

@@ -6,10 +6,11 @@ Docs: https://llmnb.github.io/llmnb/checkpoint.html.md"""
 
 # %% ../nbs/13_checkpoint.ipynb #aff1764e
 from __future__ import annotations
-import csv, importlib, importlib.metadata, inspect, io, re
+import csv, errno, importlib, importlib.metadata, inspect, io, re, shutil
 import json, random, itertools
 import numpy as np
 import safetensors.torch
+from safetensors import SafetensorError
 import torch.distributed as dist
 from pathlib import Path
 import torch
@@ -26,11 +27,12 @@ from fastai.callback.training import GradientAccumulation
 from fastcore.basics import store_attr, patch
 from fastcore.foundation import L
 from .core import atomic_update, recover, owned_files, InputError, MissingFile, Interrupted, stop_requested, arm_stop, all_ranks, _on_signal
+from .core import UserError, CannotWrite, _JOURNAL
 from .bridge import unwrap, DLView, validating
 import signal
 
 # %% auto #0
-__all__ = ['ExactResume', 'history_csv', 'model_card', 'SaveCheckpoint', 'NaNGuard']
+__all__ = ['ExactResume', 'history_csv', 'model_card', 'SaveCheckpoint', 'DiskFull', 'Diverged', 'NaNGuard']
 
 # %% ../nbs/13_checkpoint.ipynb #1c888603
 def _plain(o):
@@ -230,10 +232,19 @@ def save_pretrained(self:Learner, path, tok=None, training_state:bool=False, run
             m = unwrap(self.model)
             m.save_pretrained(tmp, **(dict(state_dict=sd) if sd is not None else dict(save_embedding_layers=False) if hasattr(m, 'peft_config') else {}))
             if tok is not None: tok.save_pretrained(tmp)
-            if st is not None: torch.save(st, tmp/'training_state.pt')
+            if st is not None:
+                with open(tmp/'training_state.pt', 'wb') as fh: torch.save(st, fh)   # through a file object, a full disk is an OSError with its errno
             if run_config is not None: (tmp/'run.json').write_text(json.dumps(run_config, indent=1))   # the run's arguments
             if card and hasattr(self, 'recorder') and _free(Path(path), 'history.csv'): (tmp/'history.csv').write_text(history_csv(self.recorder))
             if card and _free(Path(path), 'README.md'): (tmp/'README.md').write_text(model_card(self, run_config, Path(path).resolve().name))
+    except (OSError, RuntimeError, SafetensorError) as e:
+        if isinstance(e, UserError) or not _disk_full(e): raise
+        if (Path(path)/_JOURNAL).exists():   # the disk filled after the commit, as the list of files was written: the save is complete
+            raise DiskFull(f'no space left on the disk of {path} ({_room(path)}) as this save was finished: it is complete, and llmnb finishes '
+                           'writing its list of files when it next opens the folder; free some space') from e
+        recover(path)   # what the failed save left (a half-written journal) goes: the folder is as it was
+        raise DiskFull(f'no space left on the disk of {path} ({_room(path)}): nothing of this save was kept, and the folder holds what it '
+                       'held before; free some space, or save to another disk') from e
     finally:
         if bar: hf_logging.enable_progress_bar()
     return Path(path)
@@ -254,7 +265,9 @@ class SaveCheckpoint(Callback):
     def __init__(self, path, every:int|None=None, tok=None, run_config:dict|None=None): store_attr(); self.due = False
     def before_fit(self):
         self.skip = validating(self.learn)   # `get_preds` and `validate` after training save nothing
-        if not self.skip: arm_stop(True)   # under `command`, SIGINT/SIGTERM now ask for a checkpoint and a stop
+        if self.skip: return
+        if stop_requested(): raise Interrupted(stop_requested())   # a signal before training whose exception a library caught and dropped
+        arm_stop(True)   # under `command`, SIGINT/SIGTERM now ask for a checkpoint and a stop
     def after_batch(self):
         if self.training and self.every and self.train_iter % self.every == 0 and not _accumulating(self.learn): self.due = True
     def before_batch(self):
@@ -269,20 +282,51 @@ class SaveCheckpoint(Callback):
         if stop_requested(): raise Interrupted(stop_requested(), self.train_iter, self.path)
     def _save(self):
         self.due = False
-        self.learn.save_pretrained(self.path, self.tok, training_state=True, run_config=self.run_config, card=True)
+        try: self.learn.save_pretrained(self.path, self.tok, training_state=True, run_config=self.run_config, card=True)
+        except DiskFull as e:
+            if (Path(self.path)/_JOURNAL).exists(): raise DiskFull(
+                f'no space left on the disk of {self.path} ({_room(self.path)}) as the checkpoint of step {self.train_iter} was finished: it is '
+                'complete, and --resume finishes writing its list of files; free some space and continue with --resume') from e
+            ck = getattr(self.learn, 'last_checkpoint', None)
+            where = (f'the last complete checkpoint is {ck[0]} (step {ck[1]}), intact: free some space and continue with --resume' if ck else
+                     'no checkpoint was complete before it: free some space, or pass --out a folder on another disk, and start again')
+            raise DiskFull(f'no space left on the disk of {self.path} ({_room(self.path)}) for the checkpoint of step {self.train_iter}; {where}') from e
         self.learn.last_checkpoint = (Path(self.path), self.train_iter)
 
+# %% ../nbs/13_checkpoint.ipynb #a640f5fd
+class DiskFull(CannotWrite): "No room left on the disk for a save: nothing of it was kept"
+
+_FULL = ('No space left on device', 'os error 28', 'Disk quota exceeded', 'os error 122',   # Python, safetensors
+         'iostream error', 'file write failed', 'unexpected pos')   # torch.save to a path
+
+def _disk_full(e:BaseException|None)->bool:
+    "Did `e`, or an error it was raised from, come from a disk (or quota) without room?"
+    for _ in range(10):
+        if e is None: return False
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT) or any(s in str(e) for s in _FULL): return True
+        e = e.__cause__ or e.__context__
+    return False
+
+def _room(path)->str:
+    "The free space on the disk of `path`, for a message."
+    p = Path(path).resolve()
+    free = shutil.disk_usage(next(o for o in [p, *p.parents] if o.exists())).free
+    return f'{free / 1e6:,.1f} MB free' if free >= 1e6 else f'{free / 1e3:,.0f} kB free'
+
 # %% ../nbs/13_checkpoint.ipynb #296b28e8
+class Diverged(UserError, FloatingPointError): "A training loss that is not finite: the run stopped before it could change the weights"
+
 class NaNGuard(Callback):
     "Stop at the first non-finite loss, before its step, naming the last good checkpoint."
     order = -5
     def after_loss(self):
         if self.training and not torch.isfinite(self.loss).all():
             ck = getattr(self.learn, 'last_checkpoint', None)
-            where = f'the last good checkpoint is {ck[0]} (step {ck[1]})' if ck else 'no checkpoint was saved before it'
-            raise FloatingPointError(f'the training loss is {self.loss.item()} at step {self.train_iter}: training stopped '
-                                     f'before this step could change the weights; {where}. Lower the learning rate, '
-                                     'raise warmup or clip gradients harder.')
+            fix = 'lower --lr (or, pretraining, raise --warmup-iters or lower --clip)'
+            where = (f'the last good checkpoint is {ck[0]} (step {ck[1]}): {fix} and continue from it with --resume --allow-changes'
+                     if ck else f'no checkpoint was saved before it: {fix} and start again')
+            raise Diverged(f'the training loss is {self.loss.float().mean().item()} at step {self.train_iter + 1}: the run diverged, and stopped '
+                           f'before this step could change the weights; {where}')
 
 # %% ../nbs/13_checkpoint.ipynb #fd8cfdb5
 def _load_adapter_weights(model:nn.Module, path:Path):
@@ -320,6 +364,7 @@ def load_checkpoint(self:Learner, path):
     if 'pos' not in st: raise InputError(
 f'{f} was written by an older llmnb without the data position: it cannot be resumed exactly')
     _load_weights(unwrap(self.model), path)
+    self.last_checkpoint = (path, st['step'])   # what a diverged loss or a full disk names as the checkpoint to continue from
     if not hasattr(self, 'exact_resume'): self.add_cb(ExactResume())
     self.exact_resume.pending = st
     if self.opt is None: self.create_opt()

@@ -59,12 +59,31 @@ def llmnb_home()->Path:
 # %% ../nbs/00_core.ipynb #54009be7
 class UserError(Exception):
     "A problem with what the user gave llmnb (a flag, a file, a folder): the commands print it as one line, without a traceback."
+    def __init__(self, msg:str=''): super().__init__(msg); self.msg = msg
+    def __str__(self): return self.msg   # the line it was raised with, even after fastai's `Callback.__call__` has prefixed its `args`
 
 class InputError(UserError, ValueError): "A value, a file's content or a setting that llmnb cannot use"
 class MissingFile(UserError, FileNotFoundError): "A file or folder that is not there, or lacks what llmnb needs from it"
 class CannotWrite(UserError, OSError): "An output folder llmnb cannot write to, or a disk without room"
 
 # %% ../nbs/00_core.ipynb #0e9b92a5
+_JSON = ('config.json', 'generation_config.json', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.json', 'adapter_config.json',
+         'chat_template.json', 'added_tokens.json', 'preprocessor_config.json')
+
+def _check_files(path:Path, what:str):
+    "An `InputError` naming the file if a JSON or safetensors file of model folder `path` is damaged (a cut download, an edit gone wrong)."
+    from safetensors import SafetensorError, safe_open
+    if not path.is_dir(): return
+    for f in [path/n for n in _JSON if (path/n).is_file()]:
+        try: json.loads(f.read_bytes())
+        except ValueError as e: raise InputError(f'{what}: {f.name} is not valid JSON ({" ".join(str(e).split())[:100]}): the folder is '
+                                                 'damaged; copy or download the model again, or fix the file') from None
+    for f in sorted(path.glob('*.safetensors')):
+        try:
+            with safe_open(str(f), 'pt'): pass
+        except (SafetensorError, OSError) as e: raise InputError(f'{what}: {f.name} is damaged or incomplete ({e}): copy or download the '
+                                                                 'model again') from None
+
 def from_pretrained(cls, # a Hugging Face class with `from_pretrained` (an Auto class, a model, a tokenizer)
                     path, # a folder or a hub name
                     flag:str='--model', # the argument that named it, for the message
@@ -72,7 +91,11 @@ def from_pretrained(cls, # a Hugging Face class with `from_pretrained` (an Auto 
     "`cls.from_pretrained(path, **kwargs)`; what cannot be loaded is an `InputError` that names the flag, the name and why."
     from pickle import UnpicklingError
     from safetensors import SafetensorError
-    try: return cls.from_pretrained(path, **kwargs)
+    _check_files(Path(path).expanduser(), f'{flag} {path}')
+    try:
+        with warnings.catch_warnings():   # torch's word on the pickle protocol of a `pytorch_model.bin` it then refuses: not a second line
+            warnings.filterwarnings('ignore', message='Detected pickle protocol')
+            return cls.from_pretrained(path, **kwargs)
     except UnpicklingError:   # torch refused to run the pickle's code (`weights_only`): so do we, and we do not advise otherwise
         raise InputError(f'{flag} {path}: its weights are a pickle (pytorch_model.bin) that holds more than tensors, or a damaged one: llmnb '
                          'loads weights only, never code. Save the model as safetensors where it was made, or pass another model') from None
@@ -234,7 +257,8 @@ def check_space(out:str|Path, n_bytes:int)->Path:
     "Fail early, naming the folder, if the disk that holds `out` has less than `n_bytes` free."
     parent = _existing(Path(out).expanduser().resolve())
     free = shutil.disk_usage(parent).free
-    if free < n_bytes: raise CannotWrite(f'not enough disk space in {parent}: {free / 1e6:,.0f} MB free, {n_bytes / 1e6:,.0f} MB needed '
+    size = lambda n: f'{n / 1e6:,.0f} MB' if n >= 1e6 else f'{n / 1e3:,.0f} kB'
+    if free < n_bytes: raise CannotWrite(f'not enough disk space in {parent}: {size(free)} free, {size(n_bytes)} needed '
                                          'for the checkpoints: free some space or pass --out a folder on another disk')
     return Path(out)
 
@@ -314,8 +338,8 @@ def _on_signal(signum, frame):
     first = _stop['signum'] is None
     if _stop['role'] == 'worker' and _stop['armed']:   # a training process: only its launcher stops it at once
         _stop['signum'] = _stop['signum'] or signum; return
+    _stop['signum'] = _stop['signum'] or signum   # remembered even when raised at once: a library's bare `except:` may drop the exception
     if not _stop['armed'] or not first: raise Interrupted(signum)
-    _stop['signum'] = signum
     print(f'\n{signal.Signals(signum).name}: stopping after this step to save a checkpoint (Ctrl-C again to stop at once)',
           file=sys.stderr, flush=True)
 

@@ -19,7 +19,7 @@ from .generate import generate_batch
 
 # %% auto #0
 __all__ = ['PLACEHOLDER', 'confusion_matrix', 'prf_from_counts', 'mcc_from_cm', 'Counts', 'CountMetric', 'classification_metrics',
-           'TokenAccuracy', 'TokenPerplexity', 'BitsPerDim', 'classification_report', 'placeholders',
+           'perplexity', 'TokenAccuracy', 'TokenPerplexity', 'BitsPerDim', 'classification_report', 'placeholders',
            'placeholder_accuracy', 'text_scores', 'SharedScore', 'generation_metrics']
 
 # %% ../nbs/11_metrics.ipynb #ac8567f7
@@ -106,6 +106,12 @@ def classification_metrics(n_classes:int, multi_label:bool=False, threshold:floa
     if mcc and not multi_label: ms.append(CountMetric(c, lambda c: mcc_from_cm(c.cm), 'mcc'))
     return ms
 
+# %% ../nbs/11_metrics.ipynb #5cac7aa3
+def perplexity(loss:float)->float:
+    "exp of a mean cross-entropy `loss` (nats): `inf` where that is past the largest float, rather than `math.exp`'s `OverflowError`."
+    try: return math.exp(loss)
+    except OverflowError: return math.inf
+
 # %% ../nbs/11_metrics.ipynb #4d61051d
 class TokenAccuracy(Metric):
     "Fraction of predicted tokens equal to the target, ignoring positions labelled `ignore_index`."
@@ -130,7 +136,7 @@ class TokenPerplexity(AvgLoss):
         self.total += learn.loss.detach().float().item() * n
         self.count += n
     @property
-    def value(self): return math.exp(self.total / self.count) if self.count else None
+    def value(self): return perplexity(self.total / self.count) if self.count else None
     @property
     def name(self): return 'perplexity'
 
