@@ -6,10 +6,11 @@ Docs: https://llmnb.github.io/llmnb/corpus.html.md"""
 
 # %% ../nbs/04_corpus.ipynb #408918ea
 from __future__ import annotations
-import ast, codecs, contextlib, json, os, re, sys, sysconfig
+import ast, codecs, contextlib, csv, io, json, os, re, sys, sysconfig
 from pathlib import Path
 from collections import Counter
 import datasets
+import pyarrow.compute as pc
 from datasets import Dataset, DatasetDict, ClassLabel, load_dataset
 from .core import InputError, MissingFile
 
@@ -97,6 +98,20 @@ def _first_bad_utf8(files):
                 except UnicodeDecodeError as e: return f, pos + e.start
                 pos += len(chunk)
 
+_MAX_COLS, _MAX_HEADER = 10_000, 1 << 20   # the widest table llmnb reads: 10,000 columns, a header line of 1 MB
+
+def _check_header(f, delimiter:str, encoding:str):
+    "An error, at once, for a csv/tsv file `f` too wide to read: more than `_MAX_COLS` columns, or a header line over `_MAX_HEADER` bytes."
+    with open(f, 'rb') as fh: head = fh.read(_MAX_HEADER + 1)
+    line, nl, _ = head.partition(b'\n')
+    text = line.decode(encoding, errors='replace').rstrip('\r')
+    n = len(text.split(delimiter)) if delimiter == '\t' else len(next(csv.reader([text]), []))
+    too_long = not nl and len(head) > _MAX_HEADER
+    if too_long or n > _MAX_COLS:
+        what = f'its header line is longer than {_MAX_HEADER >> 20} MB ({n:,} columns in that first MB)' if too_long else f'it has {n:,} columns'
+        raise InputError(f'{f} is too wide to read as a table: {what}. llmnb reads one text column (--column) from tables of at most '
+                         f'{_MAX_COLS:,} columns: keep the columns you need in a new file (e.g. with pandas or `cut`) and pass that one')
+
 def _is_blank(f)->bool:
     "True if file `f` holds nothing but whitespace."
     with open(f, 'rb') as fh:
@@ -122,6 +137,7 @@ def _load_files(path:Path, cols:dict, sample_by:str, encoding:str)->Dataset:
             tsv = [f.suffix.lower() == '.tsv' for f in fs]
             if any(tsv) and not all(tsv): raise InputError(f'{path} mixes .csv and .tsv files: load them separately')
             kw.update(delimiter='\t' if tsv[0] else ',', quoting=3 if tsv[0] else 0)  # TSV: no quoting, as GLUE/SST-2
+            for f in fs: _check_header(f, kw['delimiter'], encoding)   # before `datasets` spends minutes and GBs on a million columns
         try:
             with _quiet_datasets(): ds = load_dataset(kind, data_files=[str(f) for f in fs], split='train', **kw)
         except Exception as e:
@@ -165,8 +181,7 @@ def _hub(source:str, name, split:str, **kwargs)->Dataset:
 def _clean(ds:Dataset, what:str)->Dataset:
     "Normalize newlines to `\\n`, trim blank lines at both ends, drop empty rows; an error if nothing is left."
     norm = lambda t: (t or '').replace('\r\n', '\n').replace('\r', '\n').strip('\n')
-    ds = ds.map(lambda b: {'text': [norm(t) for t in b['text']]}, batched=True)
-    ds = ds.filter(lambda b: [bool(t.strip()) for t in b['text']], batched=True)
+    ds = ds.map(lambda b: {'text': [t for t in map(norm, b['text']) if t.strip()]}, batched=True, remove_columns=ds.column_names)   # one pass, rows in order
     if len(ds) == 0: raise InputError(f'the corpus {what} is empty: it holds no text after dropping empty rows')
     return ds
 
@@ -211,9 +226,10 @@ def split_corpus(ds:Dataset, # a corpus with a `text` column
                  stratify:str|None=None)->DatasetDict: # a `ClassLabel` column to keep class proportions
     "Split `ds` deterministically into a `DatasetDict` with `train` and `valid`."
     if not 0 < valid_pct < 1: raise InputError(f'valid_pct must be between 0 and 1, got {valid_pct}')
-    if len(ds) == 1:
-        t = ds[0]['text']; cut = int(len(t) * (1 - valid_pct))
-        return DatasetDict(train=Dataset.from_dict({'text': [t[:cut]]}), valid=Dataset.from_dict({'text': [t[cut:]]}))
+    if len(ds) == 1:   # one document: its first characters train, the last validate; written by `map` (to disk for a corpus on disk)
+        cut = int(pc.utf8_length(ds.with_format('arrow')[:1]['text'])[0].as_py() * (1 - valid_pct))   # counted by Arrow, no copy in Python
+        part = lambda a, b: ds.map(lambda r: {'text': [t[a:b] for t in r['text']]}, batched=True, remove_columns=ds.column_names)
+        return DatasetDict(train=part(0, cut), valid=part(cut, None))
     if len(ds) < 2: raise InputError('cannot split an empty corpus')
     s = ds.train_test_split(test_size=valid_pct, seed=seed, shuffle=shuffle, stratify_by_column=stratify)
     return DatasetDict(train=s['train'], valid=s['test'])

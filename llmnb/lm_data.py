@@ -21,6 +21,7 @@ from .core import InputError
 from .corpus import load_corpus, split_corpus
 from .seq2seq import shift_right
 from .labelled import pad_batch
+from .tokenizers import _n_chars
 
 # %% auto #0
 __all__ = ['pack', 'clm_collate', 'mask_tokens', 'MLMCollate', 'infill_tokens', 'InfillCollate', 'fetch_blocks', 'random_windows',
@@ -155,7 +156,7 @@ class LMDataLoader(DataLoader):
             ds = self.dataset
             self._src = (ds, fetch_blocks(ds, range(len(ds))).int() if ds.data.nbytes < self.max_mem else ds.with_format('arrow'))
         return self._src[1]
-    max_mem = 2**28   # 256 MB
+    max_mem = 2**25   # 32 MB: tinyshakespeare (1 M tokens) in memory; a larger corpus is read from its memory-mapped Arrow file
     def create_batch(self, items):
         if isinstance(items[0], tuple): ids = random_windows(self.source, *zip(*items))
         else: ids = fetch_blocks(self.source, items)
@@ -196,10 +197,9 @@ def lm_dataloaders(corpus, # anything `load_corpus` takes, or a `DatasetDict` wi
     if isinstance(corpus, DatasetDict) and {'train', 'valid'} <= set(corpus): sp = DatasetDict(
         {k: load_corpus(corpus, split=k) for k in ('train', 'valid')})
     else: sp = split_corpus(load_corpus(corpus, **kwargs), valid_pct, seed, shuffle_split)
-    n_chr = sum(len(t) for v in sp.values() for t in v['text'])
     def _pack(k, v):
         try: return pack(v, tok, block_size, shift=0 if mlm or infill else 1, what=f'the {"training" if k == "train" else "validation"} split')
-        except InputError as e: raise InputError(f'{e}; the whole corpus has {n_chr:,} characters. Pass a smaller --block-size or more text'
+        except InputError as e: raise InputError(f'{e}; the whole corpus has {sum(_n_chars(v) for v in sp.values()):,} characters. Pass a smaller --block-size or more text'
                                                  + (', or a larger --valid-pct' if k == 'valid' else '')) from None
     blocks = {k: _pack(k, v) for k, v in sp.items()}
     collate = MLMCollate(tok, mlm_probability) if mlm else InfillCollate(tok) if infill else clm_collate

@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/tokenizers.html.md"""
 
 # %% ../nbs/03_tokenizers.ipynb #b02d41a0
 from __future__ import annotations
-import json
+import json, math, threading, warnings
 from collections import Counter
 from collections.abc import Iterator
 from tokenizers import Tokenizer, Regex, models, pre_tokenizers, decoders, trainers, processors
@@ -23,54 +23,123 @@ SPECIAL_TOKENS = dict(eos_token='<|endoftext|>', bos_token='<|endoftext|>', pad_
 def _specials(): return list(dict.fromkeys(SPECIAL_TOKENS.values()))  # unique, in order: they get ids 0..5
 
 # %% ../nbs/03_tokenizers.ipynb #69a66694
-def _text_batches(texts, bs:int=1000)->Iterator[list[str]]:
-    "Batches of strings from a string, a list of strings, any iterable of strings, or a `datasets.Dataset` with a 'text' column."
-    if isinstance(texts, str): texts = [texts]
+def _strings(texts)->Iterator[str]:
+    "Every string of a string, a list, any iterable of strings, or a `datasets.Dataset` with a 'text' column (read 1,000 rows at a time)."
+    if isinstance(texts, str): yield texts; return
     if hasattr(texts, 'column_names'):   # a datasets.Dataset: read column slices from Arrow, never the whole column
         if 'text' not in texts.column_names: raise InputError(f"the dataset has no 'text' column (columns: {texts.column_names})")
-        for i in range(0, len(texts), bs): yield texts[i:i+bs]['text']
+        for i in range(0, len(texts), 1000): yield from texts[i:i+1000]['text']
         return
-    batch = []
     for t in texts:
         if not isinstance(t, str): raise TypeError(f'expected strings to train a tokenizer on, got {type(t).__name__}')
-        batch.append(t)
-        if len(batch) == bs: yield batch; batch = []
+        yield t
+
+def _cut(t:str, hi:int, lo:int)->int:
+    "The last place in `t[lo:hi]` before a space or line break that sits between two non-blank characters; `hi` if there is none."
+    for j in range(hi, lo, -1):
+        if t[j] in ' \n' and not t[j-1].isspace() and j + 1 < len(t) and not t[j+1].isspace(): return j
+    return hi
+
+def _slices(t:str, n:int=1<<22)->Iterator[str]:
+    "`t` in slices of at most `n` characters, cut before a space or line break between two words where there is one."
+    i = 0
+    while len(t) - i > n:
+        j = _cut(t, i + n, i + n // 2)
+        yield t[i:j]; i = j
+    yield t[i:]
+
+def _text_batches(texts, bs:int=1000, max_chars:int=1<<22)->Iterator[list[str]]:
+    "Batches of at most `bs` strings and about `max_chars` characters (a longer text comes in slices) from anything `_strings` reads."
+    batch, n = [], 0
+    for t in _strings(texts):
+        for s in _slices(t, max_chars):
+            batch.append(s); n += len(s)
+            if len(batch) == bs or n >= max_chars: yield batch; batch, n = [], 0
     if batch: yield batch
+
+# %% ../nbs/03_tokenizers.ipynb #c4a7e1d2
+def _char_counts(texts)->Counter:
+    "How often each character occurs in `texts`: one pass over batches of text; memory that of the counts."
+    counts = Counter()
+    for b in _text_batches(texts):
+        for t in b: counts.update(t)
+    return counts
+
+def _char_vocab(counts:Counter, vocab_size:int|None=None)->dict[str,int]:
+    "Special tokens, then characters by count (most frequent first, ties by code point): the first `vocab_size` (default 30,000, as the trainer) of them."
+    chars = sorted(counts, key=lambda c: (-counts[c], c))
+    return {t: i for i, t in enumerate((_specials() + chars)[:30_000 if vocab_size is None else vocab_size])}
+
+# %% ../nbs/03_tokenizers.ipynb #c4a7e1d3
+def _n_chars(texts)->int|None:
+    "Characters in `texts` when that is cheap to know (a string, a list, a `Dataset`: counted by Arrow), else None."
+    if isinstance(texts, str): return len(texts)
+    if isinstance(texts, (list, tuple)): return sum(len(t) for t in texts if isinstance(t, str))
+    if hasattr(texts, 'column_names') and 'text' in texts.column_names:
+        import pyarrow.compute as pc
+        return sum(pc.sum(pc.utf8_length(b['text'])).as_py() or 0 for b in texts.with_format('arrow').iter(batch_size=10_000))
+
+def _train_bpe(tok:Tokenizer, batches, trainer):
+    "`tok.train_from_iterator(batches, trainer)` in a thread, so that this one answers Ctrl-C at once (the Rust trainer holds it until it is done)."
+    out, stop = {}, threading.Event()
+    def feed():
+        for b in batches:
+            if stop.is_set(): return
+            yield b
+    def work():
+        try: tok.train_from_iterator(feed(), trainer)
+        except BaseException as e: out['error'] = e
+    th = threading.Thread(target=work, daemon=True, name='bpe-trainer'); th.start()
+    try:
+        while th.is_alive(): th.join(0.1)   # the signal handler runs here, in the main thread
+    except BaseException: stop.set(); raise  # the trainer stops reading and ends on its own
+    if 'error' in out: raise out['error']
+
+# %% ../nbs/03_tokenizers.ipynb #c4a7e1d4
+def _bpe(texts, vocab_size:int, min_frequency:int, max_chars:int|None)->Tokenizer:
+    "A byte-level BPE `Tokenizer` trained on `texts`, or on every k-th batch of them when they hold more than `max_chars` characters."
+    sp, alphabet = _specials(), pre_tokenizers.ByteLevel.alphabet()
+    if vocab_size < len(alphabet) + len(sp):
+        raise InputError(f'vocab_size={vocab_size} is too small for byte-level BPE: it needs at least '
+                         f'{len(alphabet)+len(sp)} (256 bytes + {len(sp)} special tokens)')
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=sp,
+                                  initial_alphabet=alphabet, show_progress=False)
+    total = _n_chars(texts) if max_chars else None
+    k = math.ceil(total / max_chars) if total and total > max_chars else 1   # every k-th batch
+    n = 0
+    def batches():
+        nonlocal n
+        for i, b in enumerate(_text_batches(texts)):
+            if i % k == 0: n += sum(map(len, b)); yield b
+    _train_bpe(tok, batches(), trainer)
+    if n == 0: raise InputError('cannot train a tokenizer on an empty corpus: no text was given')
+    if k > 1: warnings.warn(f'the BPE tokenizer was trained on a sample: {n:,} of the {total:,} characters of the corpus (every {k}th batch '
+                            f'of 1,000 texts; max_chars={max_chars:,}, the trainer keeps every distinct word in memory)')
+    return tok
 
 # %% ../nbs/03_tokenizers.ipynb #949b0a9d
 def train_tokenizer(texts, # a string, a list/iterable of strings, or a `datasets.Dataset` with a 'text' column
                     kind:str='bpe', # 'char' or 'bpe' (byte-level BPE, as GPT-2)
-                    vocab_size:int|None=None, # bpe: final size (default 4096); char: keep only the most frequent (default: all)
+                    vocab_size:int|None=None, # bpe: final size (default 4096); char: keep only the most frequent (default: all, up to 30,000)
                     min_frequency:int=2, # bpe: a pair must occur this often to be merged
                     bert:bool=False, # add `<cls> ... <sep>` around every encoded text
                     model_max_length:int|None=None, # longest sequence the model takes (for truncation)
+                    max_chars:int|None=16_000_000, # bpe: train on a sample of about this many characters spread over a larger corpus (None: all of it)
                    )->PreTrainedTokenizerFast:
     "Train a character or byte-level BPE tokenizer on `texts`; returns a `PreTrainedTokenizerFast`."
     sp = _specials()
     if kind == 'char':
-        tok = Tokenizer(models.WordLevel(unk_token=SPECIAL_TOKENS['unk_token']))
+        counts = _char_counts(texts)
+        if not counts: raise InputError('cannot train a tokenizer on an empty corpus: no text was given')
+        tok = Tokenizer(models.WordLevel(vocab=_char_vocab(counts, vocab_size), unk_token=SPECIAL_TOKENS['unk_token']))
         tok.pre_tokenizer = pre_tokenizers.Split(Regex(r'[\s\S]'), behavior='isolated')  # one piece per character
         tok.decoder = decoders.Fuse()                                                    # join without spaces
-        trainer = trainers.WordLevelTrainer(special_tokens=sp, show_progress=False,
-                                            **({} if vocab_size is None else dict(vocab_size=vocab_size)))
-    elif kind == 'bpe':
-        vocab_size = vocab_size or 4096
-        alphabet = pre_tokenizers.ByteLevel.alphabet()
-        if vocab_size < len(alphabet) + len(sp):
-            raise InputError(f'vocab_size={vocab_size} is too small for byte-level BPE: it needs at least '
-                             f'{len(alphabet)+len(sp)} (256 bytes + {len(sp)} special tokens)')
-        tok = Tokenizer(models.BPE())
-        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-        tok.decoder = decoders.ByteLevel()
-        trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=sp,
-                                      initial_alphabet=alphabet, show_progress=False)
+        tok.add_special_tokens(sp)   # special tokens a small vocab_size left out come after it, as the trainer's do
+    elif kind == 'bpe': tok = _bpe(texts, vocab_size or 4096, min_frequency, max_chars)
     else: raise InputError(f"unknown tokenizer kind {kind!r}: use 'char' or 'bpe'")
-    n = 0
-    def it():
-        nonlocal n
-        for b in _text_batches(texts): n += sum(map(len, b)); yield b
-    tok.train_from_iterator(it(), trainer)
-    if n == 0: raise InputError('cannot train a tokenizer on an empty corpus: no text was given')
     if bert:
         cls, sep = SPECIAL_TOKENS['cls_token'], SPECIAL_TOKENS['sep_token']
         tok.post_processor = processors.TemplateProcessing(
