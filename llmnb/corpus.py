@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/corpus.html.md"""
 
 # %% ../nbs/04_corpus.ipynb #408918ea
 from __future__ import annotations
-import ast, codecs, contextlib, csv, io, json, os, re, sys, sysconfig
+import ast, codecs, contextlib, csv, json, os, re, sys, sysconfig
 from pathlib import Path
 from collections import Counter
 import datasets
