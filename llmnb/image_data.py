@@ -122,7 +122,7 @@ def _tail(src, n:int=64)->bytes:
 @functools.lru_cache(maxsize=1 << 20)
 def _probe_file(path:str, mtime_ns:int, size:int): return _probe(path)
 def _file_probe(p)->tuple|str:
-    "`_probe` of file `p`, once a process (again if it changes): listing a folder checks its images, and their shapes then cost nothing."
+    "_probe of file `p`, once a process (again if it changes): listing a folder checks its images, and their shapes then cost nothing."
     st = os.stat(p)
     return _probe_file(str(p), st.st_mtime_ns, st.st_size)
 
@@ -201,7 +201,7 @@ def read_images(source, # a name in `BUILTIN_IMAGES`, a folder (`image_folder`),
 
 # %% ../nbs/29_image_data.ipynb #2f8163f8
 def image_shapes(ds:Dataset, what:str='the images')->Counter:
-    "How many images of `ds` have each `(mode, width, height)`, from their headers (checked as `_probe` does; a folder's, when it was listed); an unreadable image is an error naming its file or row."
+    "How many images of `ds` have each `(mode, width, height)`, from their headers (checked as _probe does; a folder's, when it was listed); an unreadable image is an error naming its file or row."
     raw = ds.cast_column('image', ImageFeature(decode=False))['image']
     shapes = [_probe(o['bytes']) if o.get('bytes') else _file_probe(o['path']) for o in raw]
     if bad := [i for i, o in enumerate(shapes) if isinstance(o, str)]:

@@ -49,7 +49,7 @@ def _slices(t:str, n:int=1<<22)->Iterator[str]:
     yield t[i:]
 
 def _text_batches(texts, bs:int=1000, max_chars:int=1<<22)->Iterator[list[str]]:
-    "Batches of at most `bs` strings and about `max_chars` characters (a longer text comes in slices) from anything `_strings` reads."
+    "Batches of at most `bs` strings and about `max_chars` characters (a longer text comes in slices) from anything _strings reads (a string, a list, an iterable, a Dataset)."
     batch, n = [], 0
     for t in _strings(texts):
         for s in _slices(t, max_chars):
