@@ -215,9 +215,10 @@ def check_folder(folder:str|Path)->Path:
 
 def recover(folder:str|Path)->Path:
     "Finish an update of `folder` that a killed process had committed; remove what updates killed before their commit left. Everything is checked before anything is removed."
-    folder = check_folder(folder)
+    folder = Path(folder)
     if not folder.is_dir(): return folder
-    if (j := _journal(folder)) is not None: _commit(folder, j)
+    owned_files(folder); j = _journal(folder)   # the manifest and the journal, read and checked once, before anything is removed
+    if j is not None: _commit(folder, j)
     for o in folder.glob('.llmnb-*.tmp'):
         if o.is_file() or o.is_symlink(): o.unlink()   # a link itself, never what it points to
     for o in folder.glob(_STAGE + '*'):
