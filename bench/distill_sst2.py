@@ -21,7 +21,7 @@ The last line is JSON:
 
 `student_acc` and `distilled_acc` are means over the seeds (each seed's in `*_accs`); `kept` = distilled / teacher.
 
-    python bench/distill_sst2.py [--data ../shared/data/sst2] [--seeds 3] [--epochs 3] [--augment 3] [--limit N]
+    python bench/distill_sst2.py [--data data/sst2] [--seeds 3] [--epochs 3] [--augment 3] [--limit N]
 """
 import argparse, random, sys, tempfile, time
 from pathlib import Path
@@ -51,7 +51,7 @@ def sents_per_s(model, tok, sents:list[str], bs:int=64)->float:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--data', default=str(Path(__file__).resolve().parents[2]/'shared'/'data'/'sst2'))
+    p.add_argument('--data', default=str(Path(__file__).resolve().parents[1]/'data'/'sst2'))
     p.add_argument('--seeds', type=int, default=3)
     p.add_argument('--epochs', type=int, default=3, help='unfrozen epochs of the teacher; epochs of each student')
     p.add_argument('--augment', type=int, default=3, help='noisy copies of each training sentence in the transfer set')

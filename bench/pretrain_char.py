@@ -33,7 +33,7 @@ turn (the medians of neighbouring turns) gives `ratio_turns_quartiles` and `rati
 and 75th percentiles over the run's turns, which say how far the machine's noise moves the ratio; `ratio_vs_nanogpt_ref` = ÷ the
 22.0 k tokens/s (34.9 ms/iter) nanoGPT itself measured with this recipe on the 2-core machine this was written on.
 
-    python bench/pretrain_char.py [--data ../shared/data/tinyshakespeare/input.txt] [--max-iters 2000] [--compile] [--bf16]
+    python bench/pretrain_char.py [--data data/tinyshakespeare/input.txt] [--max-iters 2000] [--compile] [--bf16]
                                   [--peers trainer,nanogpt] [--interleave 20] [--lr 1e-3] [--one-cycle] [--seed 1337] [--lr-find]
 """
 import argparse, json, statistics, sys, time, tempfile
@@ -236,7 +236,7 @@ RUNS = dict(llmnb=run_llmnb, trainer=run_trainer, nanogpt=run_nanogpt)
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--data', default=str(Path(__file__).resolve().parents[2]/'shared'/'data'/'tinyshakespeare'/'input.txt'))
+    p.add_argument('--data', default=str(Path(__file__).resolve().parents[1]/'data'/'tinyshakespeare'/'input.txt'))
     p.add_argument('--max-iters', type=int, default=2000)
     p.add_argument('--compile', action='store_true', help="torch.compile the model (llmnb's and the Trainer's)")
     p.add_argument('--bf16', action='store_true', help='bf16 mixed precision (autocast; llmnb and the Trainer)')

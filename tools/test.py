@@ -2,9 +2,9 @@
 """Run llmnb's whole test suite and end with the line `N passed, M failed`.
 
 What counts as one test: each notebook run by `nbdev-test` (every cell of it, except cells flagged with a `tst_flags`
-flag such as `slow`, unless the flag is given), plus four repository checks: the notebooks and `llmnb/` are in sync
+flag such as `slow`, unless the flag is given), plus five repository checks: the notebooks and `llmnb/` are in sync
 (`nbdev-export` changes nothing), the notebooks are clean (`nbdev-clean` changes nothing), and README.md is the
-rendering of nbs/index.ipynb (`tools/readme.py --check`), and pyflakes finds no unused import or undefined name in `llmnb/`.
+rendering of nbs/index.ipynb (`tools/readme.py --check`), pyflakes finds no unused import or undefined name in `llmnb/`, and no path in the repository leads out of it (`check_inside`: a clone needs nothing beside it).
 After the notebooks, with the whole suite: the docs site builds offline (`tools/preview.py`) and every page of it passes
 the browser check (`tools/site_check.py`; skipped, not failed, where Chromium is not installed).
 
@@ -53,6 +53,35 @@ def check_flakes():
     print('ok     pyflakes on llmnb/' if not bad else 'FAILED pyflakes on llmnb/:\n' + '\n'.join(bad), flush=True)
     return not bad
 
+TEXT = ('.ipynb', '.py', '.sh', '.yml', '.yaml', '.toml', '.md', '.cfg', '.txt', '.json', '.js', '.css', '.html')
+REL = re.compile(r"""(?:['"(]|\]\()((?:\.\./)+[^'"()\s]*)""")        # a quoted relative path that climbs, or a markdown link's
+PARENTS = re.compile(r"__file__\)?(?:\.resolve\(\))?(\.parents\[(\d+)\]|(?:\.parent(?!s))+)")   # a path built from the file's own place, some folders up
+OUTSIDE = re.compile('|'.join(('shared' + '/data', '/wo' + 'rk/')))   # the folder CI happens to put beside the clone (spelt so that this line does not match itself)
+
+def leaves(root:Path, f:Path, text:str)->list[str]:
+    "The paths in `text` (the file `f` of the repository `root`) that lead out of the repository."
+    bad = [m.group(0) for m in OUTSIDE.finditer(text)]
+    for m in REL.finditer(text):
+        if not (f.parent/m.group(1)).resolve().is_relative_to(root): bad.append(m.group(1))
+    for m in PARENTS.finditer(text):   # Path(__file__).parent... or .parents[k]: k+1 folders up from the file
+        up = int(m.group(2)) + 1 if m.group(2) else m.group(1).count('.parent')
+        if not f.resolve().parents[up - 1].is_relative_to(root): bad.append(m.group(0))
+    return bad
+
+def check_inside():
+    "Nothing in the repository (notebooks, tutorials, benches, tools, CI) reads outside it: every relative path stays in the clone."
+    if sh(['git', 'rev-parse', '--is-inside-work-tree']).returncode: return None
+    import json
+    bad = []
+    for name in sh(['git', 'ls-files', '--cached', '--others', '--exclude-standard']).stdout.splitlines():
+        f = ROOT/name
+        if not name.endswith(TEXT) or name.startswith('data/') or not f.is_file() or f.stat().st_size > 2_000_000: continue
+        text = f.read_text(errors='replace')
+        if name.endswith('.ipynb'): text = '\n'.join(''.join(c['source']) for c in json.loads(text)['cells'])
+        bad += [f'{name}: {o}' for o in leaves(ROOT, f, text)]
+    print('ok     no path leaves the repository' if not bad else 'FAILED paths that lead out of the repository:\n' + '\n'.join(bad), flush=True)
+    return not bad
+
 def check_site():
     "Build the docs site offline, then check every page in headless Chromium (screenshots in _site_check/)."
     import json, shutil
@@ -85,7 +114,7 @@ def main():
     results = [check_unchanged('notebooks and llmnb/ in sync', ['nbdev-export']),
                check_unchanged('notebooks clean', ['nbdev-clean']),
                check_unchanged('README.md renders nbs/index.ipynb', [sys.executable, 'tools/readme.py']),
-               check_flakes()]
+               check_flakes(), check_inside()]
     checks = [r for r in results if r is not None]
     nbs = notebooks(a.path)
     cmd = ['nbdev-test', '--n-workers', str(a.n_workers), '--timing'] + (['--flags', a.flags] if a.flags else [])
