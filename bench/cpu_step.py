@@ -63,7 +63,7 @@ def main():
             att[f'{name} {str(dt)[6:]}'] = round(timed(lambda: torch.autograd.grad(f(q, k, v), (q, k, v), gy), 50) * 1000, 2)
     show(attention_fwd_bwd_ms=att)
 
-    from llmnb.gpt import GPT, GPTConfig
+    from llmnb.models.gpt import GPT, GPTConfig
     ids = torch.randint(68, (12, 65))
     def make(compile, bf16, in_graph=False):
         "One training step of a fresh model: forward, loss (after the compiled graph, as fastai; or inside it, an HF model's `labels`), backward, clipping, fused AdamW."

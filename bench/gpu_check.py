@@ -18,20 +18,20 @@ from pathlib import Path
 import torch
 from record import record
 from fastai.callback.core import Callback, CancelValidException
-from llmnb.speed import Throughput
+from llmnb.train.speed import Throughput
 
 T0 = time.perf_counter()
 
 def data(vocab, T, bs, n_batches, seed=0):
     from datasets import Dataset
     from fastai.data.core import DataLoaders
-    from llmnb.lm_data import LMDataLoader
+    from llmnb.data.lm import LMDataLoader
     g = torch.Generator().manual_seed(seed)
     ds = lambda n: Dataset.from_dict({'input_ids': torch.randint(vocab, (n, T + 1), generator=g).tolist()})
     return DataLoaders(LMDataLoader(ds(bs * n_batches), bs=bs, shuffle=True, drop_last=True), LMDataLoader(ds(bs), bs=bs))
 
 def model(a):
-    from llmnb.gpt import GPT, GPTConfig
+    from llmnb.models.gpt import GPT, GPTConfig
     shape = dict(n_layer=2, n_head=2, n_embd=64, block_size=128) if a.tiny else dict(n_layer=12, n_head=12, n_embd=768, block_size=1024)
     return GPT(GPTConfig(vocab_size=50304, dropout=0.0, **shape))
 
@@ -47,7 +47,7 @@ class Progress(Callback):
 
 def throughput(a):
     from llmnb.core import set_seed
-    from llmnb.learner import lm_learner, silence
+    from llmnb.train.learner import lm_learner, silence
     set_seed(0)
     m = model(a)
     T = m.config.block_size
@@ -69,9 +69,9 @@ def ddp_train(out):
     "Every process: 20 steps of a small GPT; saves its weights."
     from fastai.torch_core import rank_distrib
     from llmnb.core import set_seed
-    from llmnb.gpt import GPT, GPTConfig
-    from llmnb.learner import lm_learner
-    from llmnb.bridge import unwrap
+    from llmnb.models.gpt import GPT, GPTConfig
+    from llmnb.train.learner import lm_learner
+    from llmnb.basics import unwrap
     set_seed(0)
     m = GPT(GPTConfig(vocab_size=50304, n_layer=4, n_head=4, n_embd=256, block_size=256, dropout=0.0))
     learn = lm_learner(data(50304, 256, 16, 20), m, lr=6e-4, mixed_precision='bf16')
@@ -92,7 +92,7 @@ def main():
     if n_gpu: torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
     ddp = None
     if n_gpu > 1:   # before anything touches the GPU in this process: the launch forks it
-        from llmnb.distributed import launch
+        from llmnb.train.distributed import launch
         with tempfile.TemporaryDirectory() as d:
             t0 = time.time()
             r = launch(ddp_train, d, num_processes=2)

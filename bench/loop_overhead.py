@@ -32,10 +32,10 @@ def main():
     from transformers.modeling_outputs import CausalLMOutput
     from transformers.utils import logging as hf_logging
     from llmnb.core import set_seed
-    from llmnb.tokenizers import train_tokenizer
-    from llmnb.lm_data import lm_dataloaders, pack
-    from llmnb.learner import lm_learner, silence
-    from llmnb.pretrain import StepSchedule
+    from llmnb.data.tokenizers import train_tokenizer
+    from llmnb.data.lm import lm_dataloaders, pack
+    from llmnb.train.learner import lm_learner, silence
+    from llmnb.apps.pretrain import StepSchedule
     datasets.disable_progress_bars(); hf_logging.set_verbosity_error()
 
     class TinyConfig(PretrainedConfig):

@@ -85,7 +85,7 @@ def prepare(a):
     from datasets import Dataset, DatasetDict
     from transformers.utils import logging as hf_logging
     datasets.disable_progress_bars(); hf_logging.set_verbosity_error(); hf_logging.disable_progress_bar()
-    from llmnb.tokenizers import train_tokenizer
+    from llmnb.data.tokenizers import train_tokenizer
     text = Path(a.data).read_text()
     n = int(len(text) * 0.9)
     sp = DatasetDict(train=Dataset.from_dict({'text': [text[:n]]}), valid=Dataset.from_dict({'text': [text[n:]]}))
@@ -109,10 +109,10 @@ def _process(who, a, baton, q):
 def run_llmnb(a, sp, tok, cfg, bs, T, iters, baton=None):
     "Train with llmnb's fastai Learner (nanoGPT-style random batches, one evaluation at the end): step times and losses."
     from llmnb.core import set_seed
-    from llmnb.lm_data import lm_dataloaders, random_windows
-    from llmnb.gpt import GPT, GPTConfig
-    from llmnb.learner import lm_learner
-    from llmnb.pretrain import StepSchedule
+    from llmnb.data.lm import lm_dataloaders, random_windows
+    from llmnb.models.gpt import GPT, GPTConfig
+    from llmnb.train.learner import lm_learner
+    from llmnb.apps.pretrain import StepSchedule
     set_seed(a.seed)
     dls = lm_dataloaders(sp, tok, block_size=T, bs=bs, train_batches=iters)
     model = GPT(GPTConfig(**cfg))
@@ -146,8 +146,8 @@ def run_trainer(a, sp, tok, cfg, bs, T, iters, baton=None):
     "Train the same model class and config on the same blocks with HF `Trainer`: step times and validation loss."
     from transformers import Trainer, TrainingArguments
     from llmnb.core import set_seed
-    from llmnb.lm_data import pack
-    from llmnb.gpt import GPT, GPTConfig
+    from llmnb.data.lm import pack
+    from llmnb.models.gpt import GPT, GPTConfig
     times = StepTimes(baton)
     train = pack(sp['train'], tok, T, shift=1)
     set_seed(a.seed)
@@ -170,8 +170,8 @@ def run_nanogpt(a, sp, tok, cfg, bs, T, iters, baton=None):
     import numpy as np
     import torch.nn.functional as F
     from llmnb.core import set_seed
-    from llmnb.gpt import GPT, GPTConfig
-    from llmnb.pretrain import lr_at
+    from llmnb.models.gpt import GPT, GPTConfig
+    from llmnb.apps.pretrain import lr_at
     set_seed(a.seed)
     dev = 'cuda' if torch.cuda.is_available() else 'cpu'
     data = np.array(tok(sp['train']['text'][0], add_special_tokens=False).input_ids, dtype=np.uint16)
@@ -202,7 +202,7 @@ def run_nanogpt(a, sp, tok, cfg, bs, T, iters, baton=None):
 @torch.no_grad()
 def valid_loss(model, sp, tok, T)->float:
     "Mean cross-entropy over all 64 targets of every validation block of 65 ids, as llmnb's learner computes its `valid_loss`."
-    from llmnb.lm_data import pack
+    from llmnb.data.lm import pack
     model.eval()
     v = torch.tensor(pack(sp['valid'], tok, T, shift=1)['input_ids']).long().to(next(model.parameters()).device)
     losses = [torch.nn.functional.cross_entropy(model(input_ids=b[:, :-1]).logits.flatten(0, 1), b[:, 1:].flatten(), reduction='sum')
@@ -213,9 +213,9 @@ def lr_find(a):
     "fastai's learning-rate finder on llmnb's learner for this recipe: its four suggestions."
     from fastai.callback.schedule import valley, slide, minimum, steep
     from llmnb.core import set_seed
-    from llmnb.lm_data import lm_dataloaders
-    from llmnb.gpt import GPT, GPTConfig
-    from llmnb.learner import lm_learner, silence
+    from llmnb.data.lm import lm_dataloaders
+    from llmnb.models.gpt import GPT, GPTConfig
+    from llmnb.train.learner import lm_learner, silence
     sp, tok, cfg = prepare(a)
     set_seed(a.seed)
     learn = silence(lm_learner(lm_dataloaders(sp, tok, block_size=64, bs=12, train_batches=a.max_iters), GPT(GPTConfig(**cfg)),

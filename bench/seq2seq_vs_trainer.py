@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark: English→German translation of software messages with llmnb's encoder–decoder, trained by llmnb and by HF `Seq2SeqTrainer`.
 
-Same model (a fresh `llmnb.seq2seq.Seq2Seq`, the very same initial weights, saved once and loaded by both), same data (the
+Same model (a fresh `llmnb.models.seq2seq.Seq2Seq`, the very same initial weights, saved once and loaded by both), same data (the
 translation task's corpus: `catalogue_pairs('de')` split by `hash_split`, `--n-train` training pairs, tokenized once by
 `seq2seq_data`'s encoder with a byte-level BPE tokenizer trained on the training pairs, at most `--max-len` tokens a side;
 the messages of at most `--max-chars` characters on both sides: 15,519 of the 17,062 training pairs, 861 of 938 test pairs at 100),
@@ -17,7 +17,7 @@ Each trains in a process of its own, and they take turns every `--interleave` st
 computes at a time, and both meet the same machine, minute by minute. `*_wall_s` = the sum of each one's step times (data
 loading included; a turn's first step timed from when the turn came); `time_ratio` = llmnb's ÷ the Trainer's. Then both
 trained models are scored by one function (`score`) on the test split: greedy decoding (`--num-beams`), at most
-`--max-len` new tokens, sacrebleu's corpus BLEU and chrF, and placeholder accuracy (`llmnb.metrics.text_scores`).
+`--max-len` new tokens, sacrebleu's corpus BLEU and chrF, and placeholder accuracy (`llmnb.train.metrics.text_scores`).
 The last line is JSON:
 
     {"llmnb_bleu", "llmnb_chrf", "llmnb_wall_s", "trainer_bleu", "trainer_chrf", "trainer_wall_s", "time_ratio", ...}
@@ -52,7 +52,7 @@ from sft_vs_trl import quiet, peak_rss_mb, train_all   # noqa: E402 (taking turn
 
 def pairs(a):
     "The training and test pairs (`Dataset`s with `source`, `target`): the task's corpus, split by hash; the first `--n-train` training pairs."
-    from llmnb.seq2seq_data import catalogue_pairs, hash_split
+    from llmnb.data.pairs import catalogue_pairs, hash_split
     sp = hash_split(catalogue_pairs('de'))
     if a.max_chars: sp = {k: v.filter(lambda r: len(r['source']) <= a.max_chars and len(r['target']) <= a.max_chars) for k, v in sp.items()}
     tr = sp['train'].shuffle(seed=0)
@@ -61,8 +61,8 @@ def pairs(a):
 def prepare(a, folder:Path)->Path:
     "A BPE tokenizer trained on the training pairs and a fresh encoder–decoder, saved in `folder` (both processes load them)."
     from llmnb.core import set_seed
-    from llmnb.tokenizers import train_tokenizer
-    from llmnb.seq2seq import Seq2Seq, Seq2SeqConfig
+    from llmnb.data.tokenizers import train_tokenizer
+    from llmnb.models.seq2seq import Seq2Seq, Seq2SeqConfig
     tr, _ = pairs(a)
     tok = train_tokenizer(list(tr['source']) + list(tr['target']), 'bpe', vocab_size=a.vocab_size, model_max_length=a.max_len)
     set_seed(a.seed)
@@ -74,7 +74,7 @@ def prepare(a, folder:Path)->Path:
 
 def encoded(a, tok):
     "The training pairs tokenized as `seq2seq_data` does (the same rows for both)."
-    from llmnb.seq2seq_data import _encode_pairs
+    from llmnb.data.pairs import _encode_pairs
     tr, _ = pairs(a)
     return tr.map(_encode_pairs, batched=True, remove_columns=tr.column_names,
                   fn_kwargs=dict(tok=tok, max_source_len=a.max_len, max_target_len=a.max_len))
@@ -82,7 +82,7 @@ def encoded(a, tok):
 @torch.no_grad()
 def score(model, tok, a)->dict:
     "BLEU, chrF and placeholder accuracy on the test pairs: sorted batches of 64, `generate` greedy (or `--num-beams`), fp32."
-    from llmnb.metrics import text_scores
+    from llmnb.train.metrics import text_scores
     _, te = pairs(a)
     src, refs = list(te['source']), list(te['target'])
     order = sorted(range(len(src)), key=lambda i: len(src[i]))
@@ -99,10 +99,10 @@ def run_llmnb(a, path, ready, baton=None):
     from fastai.callback.core import Callback, CancelValidException
     from transformers import AutoTokenizer
     from llmnb.core import set_seed
-    from llmnb.seq2seq_data import seq2seq_dataloaders
-    from llmnb.finetune import finetune_learner
-    from llmnb.bridge import unwrap
-    from llmnb.learner import silence
+    from llmnb.data.pairs import seq2seq_dataloaders
+    from llmnb.apps.finetune import finetune_learner
+    from llmnb.basics import unwrap
+    from llmnb.train.learner import silence
     tok = AutoTokenizer.from_pretrained(path)
     tr, te = pairs(a)
     set_seed(a.seed)

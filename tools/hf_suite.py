@@ -23,10 +23,10 @@ ADAPTER = '''
 import unittest
 import torch
 import llmnb   # registers our model types with the Auto classes
-from llmnb.gpt import GPTConfig, GPTModel, GPTForCausalLM, GPTForSequenceClassification
-from llmnb.bert import BERTConfig, BERTModel, BERTForMaskedLM, BERTForSequenceClassification
-from llmnb.seq2seq import Seq2SeqConfig, Seq2SeqModel, Seq2SeqForConditionalGeneration
-from llmnb.vit import ViTConfig, ViTModel, ViTForImageClassification
+from llmnb.models.gpt import GPTConfig, GPTModel, GPTForCausalLM, GPTForSequenceClassification
+from llmnb.models.bert import BERTConfig, BERTModel, BERTForMaskedLM, BERTForSequenceClassification
+from llmnb.models.seq2seq import Seq2SeqConfig, Seq2SeqModel, Seq2SeqForConditionalGeneration
+from llmnb.models.vit import ViTConfig, ViTModel, ViTForImageClassification
 from transformers.models.auto import modeling_auto as ma
 from .test_modeling_common import ModelTesterMixin, ids_tensor, floats_tensor, random_attention_mask
 from .test_configuration_common import ConfigTester

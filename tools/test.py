@@ -10,7 +10,7 @@ the browser check (`tools/site_check.py`; skipped, not failed, where Chromium is
 
     python tools/test.py                  # the default suite (fast, CPU, offline)
     python tools/test.py --flags slow     # also the slow cells
-    python tools/test.py nbs/07_gpt.ipynb # one notebook (the repository checks still run)
+    python tools/test.py nbs/12_models.gpt.ipynb # one notebook (the repository checks still run)
 """
 import argparse, os, re, subprocess, sys, time
 from pathlib import Path
@@ -41,13 +41,13 @@ def check_unchanged(name, cmd):
     else: print(f'ok     {name}', flush=True)
     return ok
 
-SIDE_EFFECTS = ('fastai.torch_basics', 'fastai.interpret', 'fastai.callback.schedule', 'fastai.vision.learner', 'llmnb.bridge')   # imported for what importing them does
+SIDE_EFFECTS = ('fastai.torch_basics', 'llmnb.basics', 'fastai.interpret', 'fastai.callback.schedule', 'fastai.vision.learner', 'llmnb.train.bridge')   # imported for what importing them does
 
 def check_flakes():
     "pyflakes on llmnb/: no unused imports (but those imported for their side effects), no undefined names."
     try: import pyflakes  # noqa: F401
     except ImportError: return None
-    files = [str(f) for f in sorted((ROOT/'llmnb').glob('*.py')) if f.name not in ('_modidx.py', '__init__.py')]
+    files = [str(f) for f in sorted((ROOT/'llmnb').rglob('*.py')) if f.name not in ('_modidx.py', '__init__.py')]
     out = sh([sys.executable, '-m', 'pyflakes', *files]).stdout.splitlines()
     bad = [l for l in out if not any(f"'{m}' imported but unused" in l for m in SIDE_EFFECTS)]
     print('ok     pyflakes on llmnb/' if not bad else 'FAILED pyflakes on llmnb/:\n' + '\n'.join(bad), flush=True)
