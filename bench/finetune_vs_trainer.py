@@ -54,7 +54,7 @@ def main():
     from transformers import AutoTokenizer
     from llmnb.core import set_seed
     from llmnb.data.labelled import cls_dataloaders, load_labelled
-    from llmnb.apps.finetune import finetune_learner
+    from llmnb.tasks.core import finetune_learner
     from llmnb.hub import resolve_model
     from llmnb.train.learner import silence
     name = resolve_model('sentence-transformers/all-MiniLM-L6-v2')

@@ -151,7 +151,7 @@ def run_llmnb(a, path, ready, baton=None):
     from transformers import AutoTokenizer
     from llmnb.core import set_seed
     from llmnb.data.chat import chat_dataloaders, keeps_packs_apart
-    from llmnb.apps.finetune import finetune_learner
+    from llmnb.tasks.core import finetune_learner
     from llmnb.basics import unwrap
     from llmnb.train.learner import silence
     tok = AutoTokenizer.from_pretrained(path)

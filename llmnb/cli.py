@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse, dataclasses, os, shlex, contextlib, hashlib, signal, sys, threading, types, typing, warnings
 from datetime import datetime
 from pathlib import Path
+from . import __version__
 from .core import InputError, UserError, flag, check_args
 from .files import _read_json, _untrusted
 
@@ -147,9 +148,10 @@ def setting(default=None, # the value when none is given
             help:str='', # what the flag's help says (one line)
             check:tuple|None=None, # a rule, as `at_least(1)` gives it: (test, what the value must be)
             flag:str|None=None, # the command line's name where it differs from the field's (`corpus` -> `data`)
-            cli:bool=True): # False: a Python-only setting (an object in memory), not on the command line
+            cli:bool=True, # False: a Python-only setting (an object in memory), not on the command line
+            positional:bool=False): # a positional argument of the command line (`llmnb-chat MODEL`), required there
     "A field of a `Settings` dataclass: its default, help text, rule and flag, written once."
-    return dataclasses.field(default=default, metadata=dict(help=help, check=check, flag=flag, cli=cli))
+    return dataclasses.field(default=default, metadata=dict(help=help, check=check, flag=flag, cli=cli, positional=positional))
 
 @dataclasses.dataclass
 class Settings:
@@ -170,13 +172,14 @@ def _arg_type(t):
 def settings_parser(cls:type, # a `Settings` dataclass
                     prog:str, # the command's name
                     description:str|None=None)->argparse.ArgumentParser:
-    "The command line of `cls`: a flag per field (but Python-only ones), with its type, default and help."
-    p = argparse.ArgumentParser(prog=prog, description=description or cls.__doc__)
+    "The command line of `cls`: a flag (or a positional argument) per field but the Python-only ones, with its type, default and help."
+    p = argparse.ArgumentParser(prog=prog, description=description or cls.__doc__, epilog=f'llmnb {__version__}')
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
         m = f.metadata
         if not m.get('cli', True): continue
         t, h, name = _arg_type(hints[f.name]), m.get('help', ''), flag(m.get('flag') or f.name)
-        if t is bool: p.add_argument(name, dest=f.name, help=h, default=f.default, action=argparse.BooleanOptionalAction if f.default else 'store_true')
-        else: p.add_argument(name, dest=f.name, help=f'{h} (default: {f.default})' if h else None, default=f.default, type=t, metavar=t.__name__.upper())
+        if m.get('positional'): p.add_argument(f.name, help=h or None, type=t)
+        elif t is bool: p.add_argument(name, dest=f.name, help=h, default=f.default, action=argparse.BooleanOptionalAction if f.default else 'store_true')
+        else: p.add_argument(name, dest=f.name, help=f'{h} (default: {f.default})' if h and f.default is not None else h or None, default=f.default, type=t, metavar=t.__name__.upper())
     return p

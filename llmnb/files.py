@@ -73,7 +73,7 @@ def owned_files(folder:str|Path)->list[str]:
     m = _read_json(folder, f)
     return _names(folder, m.get('files') if isinstance(m, dict) else None, f)
 
-# %% ../nbs/01_files.ipynb #9e082a5c
+# %% ../nbs/01_files.ipynb #52f1ddb6
 def _journal(folder:Path)->dict|None:
     "The journal of an update of `folder` that a killed process had committed, checked (its stage a `.llmnb-stage-*` folder of `folder`, every name inside); None if there is none."
     f = folder/_JOURNAL
@@ -87,6 +87,7 @@ def _journal(folder:Path)->dict|None:
     if (folder/s).is_dir(): _names(folder, [n for n in j['files'] if (folder/s/n).exists()], f, root=folder/s)   # no staged file leads outside
     return j
 
+# %% ../nbs/01_files.ipynb #1e74cffc
 def _commit(folder:Path, j:dict):
     "Apply journal `j` (checked by `_journal`) to `folder`: staged files in, dropped files out, new manifest. Every step can be repeated after a kill."
     stage = folder/j['stage']
@@ -116,6 +117,7 @@ def recover(folder:str|Path)->Path:
         if o.is_dir() and not o.is_symlink(): shutil.rmtree(o, ignore_errors=True)
     return folder
 
+# %% ../nbs/01_files.ipynb #bd7f9698
 @contextlib.contextmanager
 def atomic_update(folder:str|Path): # the folder to write into (made if missing)
     "Yield a staging folder; if the block succeeds, its files replace their namesakes in `folder` as one commit. Files llmnb did not write stay as they are."

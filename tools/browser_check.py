@@ -17,7 +17,8 @@ import nbformat
 CELLS = [
     "import llmnb\nfrom llmnb.core import set_seed\nfrom llmnb.data.tokenizers import train_tokenizer\nfrom llmnb.data.corpus import load_corpus\nfrom llmnb.data.lm import lm_dataloaders\n"
     "from llmnb.models.gpt import GPT, GPTConfig\nfrom llmnb.train.learner import lm_learner\n"
-    "from llmnb.widgets.viewers import AttentionViewer, SamplingPlayground, ChatPlayground, TrainingDashboard\n"
+    "from llmnb.widgets.viewers import AttentionViewer\nfrom llmnb.widgets.playground import SamplingPlayground, ChatPlayground\n"
+    "from llmnb.widgets.dashboard import TrainingDashboard\n"
     "set_seed(0)\ntok = train_tokenizer(load_corpus().select(range(200))['text'], 'bpe', vocab_size=400)\n"
     "gpt = GPT(GPTConfig(vocab_size=len(tok), block_size=128, n_layer=2, n_head=4, n_embd=32))",
     "v1 = AttentionViewer(gpt, tok, 'The quick brown fox jumps over the lazy dog.')\nv1",

@@ -2,9 +2,10 @@
 """Run llmnb's whole test suite and end with the line `N passed, M failed`.
 
 What counts as one test: each notebook run by `nbdev-test` (every cell of it, except cells flagged with a `tst_flags`
-flag such as `slow`, unless the flag is given), plus five repository checks: the notebooks and `llmnb/` are in sync
+flag such as `slow`, unless the flag is given), plus six repository checks: the notebooks and `llmnb/` are in sync
 (`nbdev-export` changes nothing), the notebooks are clean (`nbdev-clean` changes nothing), and README.md is the
-rendering of nbs/index.ipynb (`tools/readme.py --check`), pyflakes finds no unused import or undefined name in `llmnb/`, and no path in the repository leads out of it (`check_inside`: a clone needs nothing beside it).
+rendering of nbs/index.ipynb (`tools/readme.py --check`), pyflakes finds no unused import or undefined name in `llmnb/`, no path in the repository leads out of it (`check_inside`: a clone needs nothing beside it), and the house is in order
+(`tools/house.py`: families in layers, sizes, the sidebar's order).
 After the notebooks, with the whole suite: the docs site builds offline (`tools/preview.py`) and every page of it passes
 the browser check (`tools/site_check.py`; skipped, not failed, where Chromium is not installed).
 
@@ -82,6 +83,12 @@ def check_inside():
     print('ok     no path leaves the repository' if not bad else 'FAILED paths that lead out of the repository:\n' + '\n'.join(bad), flush=True)
     return not bad
 
+def check_house():
+    "tools/house.py: families in layers (no upward import, no cycle), sizes within bounds, the sidebar in the notebooks' order."
+    r = sh([sys.executable, 'tools/house.py'])
+    print(f'ok     {r.stdout.strip().splitlines()[-1]}' if r.returncode == 0 else f'FAILED the house (tools/house.py):\n{(r.stdout + r.stderr)[-3000:]}', flush=True)
+    return r.returncode == 0
+
 def check_site():
     "Build the docs site offline, then check every page in headless Chromium (screenshots in _site_check/)."
     import json, shutil
@@ -114,7 +121,7 @@ def main():
     results = [check_unchanged('notebooks and llmnb/ in sync', ['nbdev-export']),
                check_unchanged('notebooks clean', ['nbdev-clean']),
                check_unchanged('README.md renders nbs/index.ipynb', [sys.executable, 'tools/readme.py']),
-               check_flakes(), check_inside()]
+               check_flakes(), check_inside(), check_house()]
     checks = [r for r in results if r is not None]
     nbs = notebooks(a.path)
     cmd = ['nbdev-test', '--n-workers', str(a.n_workers), '--timing'] + (['--flags', a.flags] if a.flags else [])

@@ -6,23 +6,24 @@ Docs: https://llmnb.github.io/llmnb/apps.chat.html.md"""
 
 # %% ../../nbs/52_apps.chat.ipynb #8aa534cc
 from __future__ import annotations
-import importlib, json, sys
+import dataclasses, importlib, json, sys
 from pathlib import Path
 import torch
 from fastcore.basics import patch
-from fastcore.script import call_parse
+from fastcore.meta import delegates
 from transformers import AutoModelForCausalLM, AutoTokenizer, LogitsProcessorList, TemperatureLogitsWarper, TopPLogitsWarper
 from transformers.generation.streamers import BaseStreamer
 from transformers.utils import logging as hf_logging
-from ..core import _check_files, InputError, MissingFile, at_least, check_args, flag, from_pretrained, within
-from ..cli import command
+from ..core import _check_files, InputError, MissingFile, at_least, flag, from_pretrained, within
+from ..cli import command, Settings, setting, settings_parser
 from ..basics import unwrap
 from ..hub import resolve_model
 from ..train.generate import context_len, token_text
 from ..models.lora import load_adapter
 
 # %% auto #0
-__all__ = ['NO_TEMPLATE', 'RULES', 'HELP', 'load_chat_model', 'TextStream', 'Chat', 'chat_command', 'say', 'llmnb_chat']
+__all__ = ['NO_TEMPLATE', 'HELP', 'load_chat_model', 'TextStream', 'ChatSettings', 'Chat', 'chat_command', 'say', 'ChatCommand',
+           'llmnb_chat']
 
 # %% ../../nbs/52_apps.chat.ipynb #9f75a6c1
 NO_TEMPLATE = ('has no chat template, so a conversation cannot be written the way the model reads it: fine-tune it for chat '
@@ -69,39 +70,54 @@ class TextStream(BaseStreamer):
     def end(self): self._emit(final=True)
 
 # %% ../../nbs/52_apps.chat.ipynb #3bea6d0c
-RULES = dict(temperature=at_least(0), top_p=within(0, 1, lo_open=True), max_new_tokens=at_least(1))
+@dataclasses.dataclass
+class ChatSettings(Settings):
+    "How a chat model replies (`Chat`, `llmnb-chat`): the system prompt and the sampling settings."
+    system:str|None = setting(None, 'the system prompt')
+    temperature:float = setting(0.7, '0: greedy decoding, the same reply every time', at_least(0))
+    top_p:float = setting(0.9, 'nucleus sampling: the smallest set of tokens whose probabilities add up to top-p', within(0, 1, lo_open=True))
+    max_new_tokens:int = setting(256, 'the longest reply, in tokens', at_least(1))
+    seed:int|None = setting(None, "reproducible sampled replies (reply i sampled with seed + i; PyTorch's global generator is left as it was)")
+    max_len:int|None = setting(None, "the longest prompt plus reply (default: the model's context)", at_least(1), cli=False)
+
+_CHAT = [f.name for f in dataclasses.fields(ChatSettings)]
 
 class Chat:
-    "A conversation with a chat model: `history`, a system prompt and sampling settings; `reply` answers the user's message."
+    "A conversation with a chat model: `history`, a system prompt and sampling settings (`ChatSettings`); `reply` answers the user's message."
+    @delegates(ChatSettings)
     def __init__(self, model, tok, # a causal LM and its tokenizer, which has a chat template
-                 system:str|None=None, # the system prompt
-                 temperature:float=0.7, # 0: greedy decoding
-                 top_p:float=0.9, # nucleus sampling: the smallest set of tokens whose probabilities add up to `top_p`
-                 max_new_tokens:int=256, # the longest reply
-                 seed:int|None=None, # seeded sampling (reply i with `seed + i`), leaving PyTorch's global generator as it was
-                 max_len:int|None=None): # the longest prompt plus reply (default: the model's context)
+                 *args, # the settings by position, in `ChatSettings`'s order: `Chat(model, tok, system, temperature)`
+                 **kwargs):
         if not getattr(tok, 'chat_template', None): raise InputError(f'the tokenizer {NO_TEMPLATE}')
-        self.model, self.tok, self.system, self.seed = unwrap(model), tok, system, seed
-        self.max_len = max_len or context_len(self.model.config)
-        self.set(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens)
+        self.model, self.tok = unwrap(model), tok
+        vars(self).update(ChatSettings(*args, **kwargs).as_dict())
+        self.max_len = self.max_len or context_len(self.model.config)
         self.reset()
     def __repr__(self): return (f'Chat({len(self.history)} messages, temperature={self.temperature}, top_p={self.top_p}, '
                                 f'max_new_tokens={self.max_new_tokens}, system={self.system!r})')
+    @property
+    def settings(self)->ChatSettings:
+        "The settings as they are now (changed by `set`, or by hand), checked."
+        return ChatSettings(**{k: getattr(self, k) for k in _CHAT})
     def set(self, **kw):
         "Change settings (`temperature`, `top_p`, `max_new_tokens`, `system`, `seed`); bad values are an `InputError` and change nothing."
-        check_args(kw, **RULES)
-        for k, v in kw.items(): setattr(self, k, v)
+        vars(self).update(ChatSettings(**{**{k: getattr(self, k) for k in _CHAT}, **kw}).as_dict())
         return self
     def reset(self):
         "Forget the conversation (the system prompt and the settings stay)."
         self.history, self.dropped, self.n_replies, self.last_prompt, self.last_ids = [], 0, 0, [], []
-    @property
-    def messages(self)->list[dict]:
-        "What the model reads: the system prompt (if any), then the history."
-        return ([dict(role='system', content=self.system)] if self.system else []) + self.history
-    def render(self)->list[int]:
-        "The token ids of `messages` through the chat template, ending with the assistant's header: the prompt of the next reply."
-        return list(self.tok.apply_chat_template(self.messages, add_generation_prompt=True, tokenize=True, return_dict=True)['input_ids'])
+del Chat.__init__.__delwrap__   # docs: the settings are in the signature; a dataclass's generated `__init__` has no source to read
+
+# %% ../../nbs/52_apps.chat.ipynb #36d52fa5
+@patch(as_prop=True)
+def messages(self:Chat)->list[dict]:
+    "What the model reads: the system prompt (if any), then the history."
+    return ([dict(role='system', content=self.system)] if self.system else []) + self.history
+
+@patch
+def render(self:Chat)->list[int]:
+    "The token ids of `messages` through the chat template, ending with the assistant's header: the prompt of the next reply."
+    return list(self.tok.apply_chat_template(self.messages, add_generation_prompt=True, tokenize=True, return_dict=True)['input_ids'])
 
 # %% ../../nbs/52_apps.chat.ipynb #782befb3
 @patch
@@ -146,7 +162,7 @@ def reply(self:Chat, text:str, # the user's message
           stream=None, # called with each new piece of the reply's text as it is written
          )->str:
     "Answer `text`: the user's message and the reply join `history`, the oldest exchanges dropped to fit the context (`dropped`)."
-    check_args(self.__dict__, **RULES)
+    self.settings   # made, so checked: a setting changed by hand too
     before = self.history
     self.history = before + [dict(role='user', content=text)]
     try:
@@ -242,21 +258,22 @@ def _piped(chat:Chat, lines):
         elif line.strip(): say(chat, line)
 
 # %% ../../nbs/52_apps.chat.ipynb #af2d2dff
-@call_parse
-def llmnb_chat(
-    model:str, # a chat model: a folder (a model, or a LoRA adapter) or a HF name
-    system:str=None, # the system prompt
-    temperature:float=0.7, # 0: greedy decoding, the same reply every time
-    top_p:float=0.9, # nucleus sampling: the smallest set of tokens whose probabilities add up to top-p
-    max_new_tokens:int=256, # the longest reply, in tokens
-    seed:int=None, # reproducible sampled replies
-    debug:bool=False, # show the traceback of user errors too (also: LLMNB_DEBUG=1)
-):
+@dataclasses.dataclass
+class ChatCommand(ChatSettings):
     "Chat with a causal LM through its chat template: a `> ` prompt in a terminal; piped, one reply per input line on stdout."
-    with command('llmnb-chat', debug):
-        check_args(locals(), **RULES)
+    model:str|None = setting(None, 'a chat model: a folder (a model, or a LoRA adapter) or a HF name', positional=True)
+    debug:bool = setting(False, 'show the traceback of user errors too (also: LLMNB_DEBUG=1)')
+    def settings(self)->ChatSettings:
+        "The chat's settings, without the command's own."
+        return ChatSettings(**{k: getattr(self, k) for k in _CHAT})
+
+def llmnb_chat(argv:list[str]|None=None): # the command's arguments (default: the command line's, `sys.argv[1:]`)
+    "The `llmnb-chat` command: `ChatCommand`'s arguments; a `Chat` in a terminal, or over a pipe."
+    a = settings_parser(ChatCommand, 'llmnb-chat').parse_args(argv)
+    with command('llmnb-chat', a.debug):
+        c = ChatCommand(**vars(a))   # a bad value: one line
         hf_logging.disable_progress_bar(); hf_logging.set_verbosity_error()
-        m, tok = load_chat_model(model)
-        chat = Chat(m, tok, system, temperature, top_p, max_new_tokens, seed)
+        m, tok = load_chat_model(c.model)
+        chat = Chat(m, tok, **c.settings().as_dict())
         if sys.stdin.isatty(): _interactive(chat)
         else: _piped(chat, sys.stdin)

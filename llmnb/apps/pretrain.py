@@ -6,15 +6,16 @@ Docs: https://llmnb.github.io/llmnb/apps.pretrain.html.md"""
 
 # %% ../../nbs/50_apps.pretrain.ipynb #3373b728
 from __future__ import annotations
-import json, math, time
+import dataclasses, json, math, time
 from pathlib import Path
-from fastcore.script import call_parse
+from fastcore.meta import delegates
 import datasets
+from datasets import Dataset
 from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 from transformers.utils import logging as hf_logging
-from ..core import set_seed, check_args, at_least, above, within, one_of, from_pretrained, InputError
+from ..core import set_seed, at_least, above, within, one_of, from_pretrained, InputError
 from ..files import check_out, check_space
-from ..cli import command
+from ..cli import command, Settings, setting, settings_parser
 from ..cli import run_args, saved_args, check_resume
 from ..files import run_lock, subfolder
 from ..data.tokenizers import train_tokenizer
@@ -34,7 +35,7 @@ from fastai.callback.core import Callback, CancelTrainException, CancelFitExcept
 from fastai.torch_core import rank_distrib
 
 # %% auto #0
-__all__ = ['lr_at', 'StepSchedule', 'pretrain', 'llmnb_pretrain']
+__all__ = ['lr_at', 'StepSchedule', 'PretrainSettings', 'pretrain', 'PretrainCommand', 'llmnb_pretrain']
 
 # %% ../../nbs/50_apps.pretrain.ipynb #0593e385
 def lr_at(it:int, lr:float, min_lr:float, warmup_iters:int, max_iters:int)->float:
@@ -65,22 +66,66 @@ class StepSchedule(Callback):
     def after_batch(self):   # a safety net: `before_train` already ends the last epoch on time
         if self.training and self.train_iter >= self.max_iters and self.iter + 1 < self.n_iter: raise CancelTrainException()
 
+# %% ../../nbs/50_apps.pretrain.ipynb #5a70cd5d
+@dataclasses.dataclass
+class _Trained(Settings):
+    "What is trained: the corpus, its tokenizer and the model's shape."
+    corpus:str|Path|list|Dataset|None = setting(None, 'corpus: a file, folder or hub dataset name (default: the embedded Python docs); '
+                                                 'in Python also a list of strings or a Dataset', flag='data')
+    column:str = setting('text', 'text column of json/csv/tsv/hub data')
+    encoding:str = setting('utf-8', 'the encoding of text files in --data (e.g. latin-1)')
+    valid_pct:float = setting(0.1, 'validation fraction of the corpus', within(0, 1, True, True))
+    tokenizer:str|Path = setting('char', "'char', 'bpe', or a tokenizer folder / HF name")
+    vocab_size:int|None = setting(None, "BPE vocabulary size (default 4096); the model's vocabulary size for a loaded tokenizer", at_least(2))
+    arch:str = setting('gpt', "'gpt' (causal LM), 'bert' (masked LM) or 'seq2seq' (an encoder–decoder, denoising as BART)",
+                       one_of('gpt', 'bert', 'seq2seq'))
+    n_layer:int = setting(4, 'Transformer blocks (seq2seq: in the encoder and in the decoder)', at_least(1))
+    n_head:int = setting(4, 'attention heads of a block', at_least(1))
+    n_embd:int = setting(128, 'width: the size of a token\'s vector, a multiple of --n-head', at_least(1))
+    block_size:int = setting(128, 'context length in tokens', at_least(1))
+    dropout:float = setting(0.0, 'dropout (0 for short runs on much data)', within(0, 1, hi_open=True))
+    def check(self):
+        if self.n_embd % self.n_head: raise InputError(f'argument --n-embd: {self.n_embd} is not a multiple of --n-head {self.n_head} '
+                                                       '(each head takes n_embd / n_head dimensions): change one of them')
+
+# %% ../../nbs/50_apps.pretrain.ipynb #76e9467b
+@dataclasses.dataclass
+class PretrainSettings(_Trained):
+    "The settings of `pretrain` and `llmnb-pretrain`: what is trained, how, where it is saved and what it shows."
+    bs:int = setting(16, 'batch size (with --num-processes: of all the processes together)', at_least(1))
+    max_iters:int = setting(2000, 'optimizer steps (ignored when --epochs is given)', at_least(1))
+    epochs:int|None = setting(None, 'train for whole epochs with fit_one_cycle instead of a step budget', at_least(1))
+    lr:float = setting(2e-3, 'peak learning rate', above(0))
+    min_lr:float = setting(2e-4, 'final learning rate of the cosine decay', at_least(0))
+    warmup_iters:int = setting(100, 'linear warm-up steps', at_least(0))
+    wd:float = setting(0.1, 'weight decay on weight matrices', at_least(0))
+    beta2:float = setting(0.99, 'AdamW beta2 (0.99 for small models and batches, as nanoGPT)', within(0, 1, True, True))
+    clip:float = setting(1.0, 'gradient clipping (global norm; 0: none)', at_least(0))
+    grad_accum:int = setting(1, 'batches per optimizer step', at_least(1))
+    eval_interval:int = setting(200, 'steps between evaluations (one progress-table row each)', at_least(1))
+    eval_iters:int|None = setting(100, 'validation batches per evaluation (in Python, None: the whole validation set)', at_least(1))
+    seed:int = setting(1337, 'seeds the split, the weights, the batches and the samples')
+    mixed_precision:str|None = setting(None, "'bf16' or 'fp16' (CUDA)", one_of('bf16', 'fp16', 'no', 'fp32'))
+    compile:bool = setting(False, 'torch.compile the model')
+    gradient_checkpointing:bool = setting(False, "recompute each block's activations in the backward pass: less memory, ~1/3 more compute")
+    out:str|Path|None = setting(None, 'output folder (default: runs/<arch>-<date-time> under the current directory)')
+    overwrite:bool = setting(False, "start a new run in an --out that holds other files (only the run's own files are replaced)")
+    save_every:int|None = setting(None, 'checkpoint every N steps (default: at every evaluation of a step budget)', at_least(1))
+    resume:bool = setting(False, 'continue the run in --out exactly where its last checkpoint left it')
+    allow_changes:bool = setting(False, "resume with settings or data other than the run's (run.json records both)")
+    samples:int = setting(2, 'samples to print at the end', at_least(0))
+    max_new_tokens:int = setting(300, 'length of each sample', at_least(1))
+    temperature:float = setting(0.8, 'sampling temperature (also saved as the model\'s default)', above(0))
+    top_k:int|None = setting(None, 'sample from the k most likely tokens (also saved as the default)', at_least(1))
+    top_p:float|None = setting(0.95, 'nucleus sampling (also saved as the default)', within(0, 1, lo_open=True))
+    prompt:str|None = setting(None, 'start the samples with this text')
+    report_to:str|None = setting(None, "'tensorboard': event files in <out>/runs (needs the tensorboard package)", one_of('tensorboard', 'none'))
+    show:bool = setting(True, 'print progress, results and samples', cli=False)
+
 # %% ../../nbs/50_apps.pretrain.ipynb #156b6378
 _FREE = ('samples', 'max_new_tokens', 'temperature', 'top_k', 'top_p', 'prompt', 'save_every', 'report_to', 'compile',
          'max_iters', 'epochs')   # a resumed run may change these: what it prints, samples and saves, and (said) a longer schedule
-
-def _check_pretrain_args(a:dict):
-    "Every argument of `pretrain` (its `locals()`) within its range, before any work."
-    check_args(a, arch=one_of('gpt', 'bert', 'seq2seq'), n_layer=at_least(1), n_head=at_least(1), n_embd=at_least(1), block_size=at_least(1),
-               vocab_size=at_least(2), dropout=within(0, 1, hi_open=True), bs=at_least(1), max_iters=at_least(1), epochs=at_least(1),
-               lr=above(0), min_lr=at_least(0), warmup_iters=at_least(0), wd=at_least(0), beta2=within(0, 1, True, True),
-               clip=at_least(0), grad_accum=at_least(1), eval_interval=at_least(1), eval_iters=at_least(1),
-               valid_pct=within(0, 1, True, True), save_every=at_least(1), samples=at_least(0), max_new_tokens=at_least(1),
-               temperature=above(0), top_k=at_least(1), top_p=within(0, 1, lo_open=True),
-               mixed_precision=one_of('bf16', 'fp16', 'no', 'fp32'),
-               report_to=one_of('tensorboard', 'none'))
-    if a['n_embd'] % a['n_head']: raise InputError(f'argument --n-embd: {a["n_embd"]} is not a multiple of --n-head {a["n_head"]} '
-                                                   '(each head takes n_embd / n_head dimensions): change one of them')
+_UNSAVED = ('column', 'encoding')   # not in run.json: the runs saved before they were settings compare equal
 
 def _last_values(st:dict)->dict:
     "The validation results a checkpoint's recorder holds (its last row: train loss, valid loss, accuracy, perplexity, ...)."
@@ -142,144 +187,129 @@ def _repairs(model, tok, texts:list[str], block_size:int, seed:int)->list[tuple[
         out.append((tok.decode(src[0]), tok.decode(gen[0], skip_special_tokens=True)))
     return out
 
-# %% ../../nbs/50_apps.pretrain.ipynb #584f931c
-def pretrain(corpus=None, # None (embedded Python docs), a file, folder, list of strings, Dataset or hub dataset name
-             tokenizer:str='char', # 'char', 'bpe', or a tokenizer folder / HF name
-             vocab_size:int|None=None, # BPE vocabulary size (default 4096); model vocab size for a loaded tokenizer
-             arch:str='gpt', # 'gpt' (causal LM), 'bert' (masked LM) or 'seq2seq' (an encoder–decoder, denoising as BART)
-             n_layer:int=4, n_head:int=4, n_embd:int=128, # model shape
-             block_size:int=128, # context length in tokens
-             dropout:float=0.0, # dropout (0 for short runs on much data)
-             bs:int=16, # batch size
-             max_iters:int=2000, # optimizer steps (ignored when `epochs` is given)
-             epochs:int|None=None, # train for whole epochs with fit_one_cycle instead of a step budget
-             lr:float=2e-3, # peak learning rate
-             min_lr:float=2e-4, # final learning rate of the cosine decay
-             warmup_iters:int=100, # linear warm-up steps
-             wd:float=0.1, # weight decay on weight matrices
-             beta2:float=0.99, # AdamW beta2 (0.99 for small models and batches, as nanoGPT)
-             clip:float=1.0, # gradient clipping (global norm; 0 = none)
-             grad_accum:int=1, # batches per optimizer step
-             eval_interval:int=200, # steps between evaluations (one progress-table row each)
-             eval_iters:int|None=100, # validation batches per evaluation (None: the whole validation set)
-             valid_pct:float=0.1, # validation fraction of the corpus
-             seed:int=1337, # seeds the split, the weights, the batches and the samples
-             mixed_precision:str|None=None, # 'bf16', 'fp16' (CUDA) or None
-             compile:bool=False, # torch.compile the model
-             out:str|Path|None=None, # output folder (default: runs/<arch>-<date-time> under the current directory)
-             overwrite:bool=False, # start a new run in an `out` that holds other files (only the run's own files are replaced)
-             save_every:int|None=None, # checkpoint every N steps (default: at every evaluation of a step budget)
-             resume:bool=False, # continue the run checkpointed in `out` exactly where it stopped
-             samples:int=2, # samples to print at the end
-             max_new_tokens:int=300, # length of each sample
-             temperature:float=0.8, top_k:int|None=None, top_p:float|None=0.95, # sampling settings (also saved as defaults)
-             prompt:str|None=None, # start the samples with this text
-             gradient_checkpointing:bool=False, # recompute each block's activations in the backward pass: less memory, ~1/3 more compute
-             report_to:str|None=None, # 'tensorboard': event files in `out`/runs (needs the tensorboard package)
-             show:bool=True, # print progress, results and samples
-             allow_changes:bool=False, # resume with settings or data other than the run's (recorded in its run.json)
-             **kwargs)->dict: # passed to `load_corpus`
-    "Pretrain a GPT (or a BERT, or an encoder–decoder) from scratch with a fastai `Learner`; returns the results, the learner and the output folder."
-    _check_pretrain_args(locals())
-    run = run_args(locals(), 'llmnb.apps.pretrain.pretrain')
-    out = check_out(out, resume, overwrite, name=arch)
-    if resume: run = check_resume(out, run, allow_changes, free=_FREE, flags=dict(corpus='data'))
-    show = show and not rank_distrib()   # one process of a launch reports
+# %% ../../nbs/50_apps.pretrain.ipynb #0a9f6795
+def _start(s:PretrainSettings)->tuple[Path, dict]:
+    "The run's output folder, checked, and its arguments (what `run.json` keeps), checked against the run it resumes."
+    run = run_args({k: v for k, v in s.as_dict().items() if k not in _UNSAVED}, 'llmnb.apps.pretrain.pretrain')
+    out = check_out(s.out, s.resume, s.overwrite, name=s.arch)
+    if s.resume: run = check_resume(out, run, s.allow_changes, free=_FREE, flags=dict(corpus='data'))
+    return out, run
+
+def _data(s:PretrainSettings, out:Path, say)->tuple:
+    "The corpus split for validation, the tokenizer (trained, loaded, or the resumed run's) and the loaders of blocks."
+    set_seed(s.seed)
+    sp = split_corpus(load_corpus(s.corpus, column=s.column, encoding=s.encoding), s.valid_pct, s.seed)
+    tok = AutoTokenizer.from_pretrained(out) if s.resume else _load_tokenizer(s.tokenizer, sp['train'], s.vocab_size, s.arch == 'bert', s.block_size)
+    say(f'corpus: {len(sp["train"]):,} train / {len(sp["valid"]):,} valid documents; tokenizer: {s.tokenizer}, {len(tok)} tokens')
+    dls = lm_dataloaders(sp, tok, s.block_size, s.bs, mlm=s.arch == 'bert', infill=s.arch == 'seq2seq',
+                         train_batches=s.eval_interval if s.epochs is None else None, valid_batches=s.eval_iters)
+    return sp, tok, dls
+
+# %% ../../nbs/50_apps.pretrain.ipynb #3175c5a4
+def _model(s:PretrainSettings, tok, out:Path, say):
+    "A GPT, BERT or encoder–decoder of the settings' shape from random weights (the resumed run's shape checked), with its sampling defaults."
+    cfg = dict(vocab_size=max(len(tok), s.vocab_size or 0) if s.tokenizer not in ('char', 'bpe') else len(tok),
+               block_size=s.block_size, n_layer=s.n_layer, n_head=s.n_head, n_embd=s.n_embd, dropout=s.dropout,
+               bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    if s.resume: _check_same(AutoConfig.from_pretrained(out), {k: v for k, v in cfg.items() if s.arch != 'seq2seq' or k != 'block_size'}, out)
+    set_seed(s.seed)
+    model = (GPT(GPTConfig(**cfg, activation_function='gelu')) if s.arch == 'gpt' else BERTForMaskedLM(BERTConfig(**cfg)) if s.arch == 'bert'
+             else Seq2Seq(_seq2seq_config(cfg)))   # exact GELU, as nanoGPT
+    if s.arch == 'gpt': model.generation_config = GenerationConfig(
+        do_sample=True, temperature=s.temperature, top_k=s.top_k, top_p=s.top_p, max_new_tokens=s.max_new_tokens,
+        bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    if s.gradient_checkpointing: model.gradient_checkpointing_enable()
+    n = sum(p.numel() for p in model.parameters())
+    say(f'model: {s.arch.upper()} {s.n_layer} layers x {s.n_head} heads x {s.n_embd} wide, block {s.block_size}: {n/1e6:.2f} M parameters'
+        + (f'; {world_size()} processes, {s.bs // world_size()} rows of each batch each' if world_size() > 1 else ''))
+    return model, n
+
+def _learner(s:PretrainSettings, dls, model, n_params:int, tok, out:Path, run:dict, show:bool):
+    "The `Learner`: AdamW with clipping, a checkpoint at every evaluation (or `save_every`), the step schedule, the reports."
+    check_space(out, 2 * 12 * n_params)   # two checkpoints (the new one is written before the old one goes): weights + AdamW moments
+    budget = s.epochs is None
+    cbs = [SaveCheckpoint(out, every=s.save_every or (s.eval_interval if budget else None), tok=tok, run_config=run),
+           *report_cbs(s.report_to, subfolder(out, 'runs'))]
+    if budget: cbs.append(StepSchedule(s.lr, s.min_lr, s.warmup_iters, s.max_iters))
+    learn = lm_learner(dls, model, lr=s.lr, wd=s.wd, betas=(0.9, s.beta2), clip=s.clip or None, grad_accum=s.grad_accum,
+                       mixed_precision=s.mixed_precision, compile=s.compile, cbs=cbs)
+    if not show: silence(learn)
+    return learn
+
+# %% ../../nbs/50_apps.pretrain.ipynb #7bc2bc66
+def _fit(s:PretrainSettings, learn, out:Path, say)->dict|None:
+    "Train (from the checkpoint in `out` when resuming); the run's results instead when a resumed run has nothing left to do."
+    budget = s.epochs is None
+    if s.resume and (done := _resume(learn, out, budget, s.max_iters, s.epochs, s.eval_interval, say)) is not None: return done
+    if budget: learn.fit(math.ceil(s.max_iters / s.eval_interval), s.lr)
+    else: learn.fit_one_cycle(s.epochs, s.lr)
+
+def _results(learn)->dict:
+    "The last evaluation (validation loss, perplexity, token accuracy), the steps taken and the throughput."
+    last = dict(zip(learn.recorder.metric_names[1:], learn.recorder.values[-1]))
+    tp = learn.throughput.history
+    return dict(valid_loss=float(last['valid_loss']), perplexity=float(last['perplexity']), accuracy=float(last['accuracy']),
+                steps=learn.train_iter, tokens_per_s=sum(h['tokens'] for h in tp) / sum(h['seconds'] for h in tp), mfu=tp[-1]['mfu'])
+
+def _show_samples(s:PretrainSettings, model, tok, valid, say)->list:
+    "What the model learned, shown: a GPT's continuations, a BERT's masked characters filled in, an encoder–decoder's repairs of `valid` texts."
+    if s.arch == 'gpt':
+        r = [] if not s.samples else sample(model, tok, s.prompt, s.samples, s.max_new_tokens, s.temperature, s.top_k, s.top_p, seed=s.seed)
+        for i, t in enumerate(r): say(f'\n--- sample {i+1} ---\n{t}')
+    elif s.arch == 'bert':
+        r = [fill_masks(model, tok, t[:s.block_size]) for t in valid[:s.samples]['text']]
+        for m, f in r: say(f'\nmasked: {m}\nfilled: {f}')
+    else:
+        r = _repairs(model, tok, valid[:s.samples]['text'], s.block_size, s.seed)
+        for m, f in r: say(f'\ncorrupted: {m}\nrepaired:  {f}')
+    return r
+
+# %% ../../nbs/50_apps.pretrain.ipynb #4b9561ec
+def _pretrain(s:PretrainSettings)->dict:
+    "The recipe on checked settings: results, the learner, the tokenizer and the output folder."
+    out, run = _start(s)
+    show = s.show and not rank_distrib()   # one process of a launch reports
     say = print if show else (lambda *a, **k: None)
     t0 = time.time()
-    set_seed(seed)
-    sp = split_corpus(load_corpus(corpus, **kwargs), valid_pct, seed)
-    tok = AutoTokenizer.from_pretrained(out) if resume else _load_tokenizer(tokenizer, sp['train'], vocab_size, arch == 'bert', block_size)
-    say(f'corpus: {len(sp["train"]):,} train / {len(sp["valid"]):,} valid documents; tokenizer: {tokenizer}, {len(tok)} tokens')
-    step_budget = epochs is None
-    dls = lm_dataloaders(sp, tok, block_size, bs, mlm=arch == 'bert', infill=arch == 'seq2seq', train_batches=eval_interval if step_budget else None,
-                         valid_batches=eval_iters)
-    cfg = dict(vocab_size=max(len(tok), vocab_size or 0) if tokenizer not in ('char', 'bpe') else len(tok),
-               block_size=block_size, n_layer=n_layer, n_head=n_head, n_embd=n_embd, dropout=dropout,
-               bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
-    if resume: _check_same(AutoConfig.from_pretrained(out), {k: v for k, v in cfg.items() if arch != 'seq2seq' or k != 'block_size'}, out)
-    set_seed(seed)
-    model = (GPT(GPTConfig(**cfg, activation_function='gelu')) if arch == 'gpt' else BERTForMaskedLM(BERTConfig(**cfg)) if arch == 'bert'   # exact GELU, as nanoGPT
-             else Seq2Seq(_seq2seq_config(cfg)))
-    if arch == 'gpt': model.generation_config = GenerationConfig(
-        do_sample=True, temperature=temperature, top_k=top_k, top_p=top_p, max_new_tokens=max_new_tokens,
-        bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
-    if gradient_checkpointing: model.gradient_checkpointing_enable()
-    n_params = sum(p.numel() for p in model.parameters())
-    say(f'model: {arch.upper()} {n_layer} layers x {n_head} heads x {n_embd} wide, block {block_size}: {n_params/1e6:.2f} M parameters'
-        + (f'; {world_size()} processes, {bs // world_size()} rows of each batch each' if world_size() > 1 else ''))
-    check_space(out, 2 * 12 * n_params)   # two checkpoints (the new one is written before the old one goes): weights + AdamW moments
-    cbs = [SaveCheckpoint(out, every=save_every or (eval_interval if step_budget else None), tok=tok, run_config=run),
-           *report_cbs(report_to, subfolder(out, 'runs'))]
-    if step_budget: cbs.append(StepSchedule(lr, min_lr, warmup_iters, max_iters))
-    learn = lm_learner(dls, model, lr=lr, wd=wd, betas=(0.9, beta2), clip=clip or None, grad_accum=grad_accum,
-                       mixed_precision=mixed_precision, compile=compile, cbs=cbs)
-    if not show: silence(learn)
-    if resume:
-        done = _resume(learn, out, step_budget, max_iters, epochs, eval_interval, say)
-        if done is not None: return dict(done, n_params=n_params, seconds=time.time() - t0, out=str(out), samples=[], learn=learn, tok=tok)
-    if step_budget: learn.fit(math.ceil(max_iters / eval_interval), lr)
-
-    else: learn.fit_one_cycle(epochs, lr)
-    last = dict(zip(learn.recorder.metric_names[1:], learn.recorder.values[-1]))
-    valid_loss, accuracy, perplexity = (float(last[k]) for k in ('valid_loss', 'accuracy', 'perplexity'))
-    tp = learn.throughput.history
-    res = dict(valid_loss=valid_loss, perplexity=perplexity, accuracy=accuracy, steps=learn.train_iter,
-               tokens_per_s=sum(h['tokens'] for h in tp) / sum(h['seconds'] for h in tp), mfu=tp[-1]['mfu'],
-               n_params=n_params, seconds=time.time() - t0, out=str(out))
-    say(f'\nvalid loss {valid_loss:.4f}, perplexity {perplexity:.2f}, token accuracy {accuracy:.3f} after {learn.train_iter} steps')
+    sp, tok, dls = _data(s, out, say)
+    model, n_params = _model(s, tok, out, say)
+    learn = _learner(s, dls, model, n_params, tok, out, run, show)
+    if (done := _fit(s, learn, out, say)) is not None:
+        return dict(done, n_params=n_params, seconds=time.time() - t0, out=str(out), samples=[], learn=learn, tok=tok)
+    res = dict(_results(learn), n_params=n_params, seconds=time.time() - t0, out=str(out))
+    say(f'\nvalid loss {res["valid_loss"]:.4f}, perplexity {res["perplexity"]:.2f}, token accuracy {res["accuracy"]:.3f} after {res["steps"]} steps')
     if rank_distrib(): return dict(res, learn=learn, tok=tok)   # the other processes of a launch are done
-    if arch == 'gpt':
-        res['samples'] = [] if not samples else sample(model, tok, prompt, samples, max_new_tokens, temperature, top_k, top_p, seed=seed)
-        for i, s in enumerate(res['samples']): say(f'\n--- sample {i+1} ---\n{s}')
-    elif arch == 'bert':
-        res['samples'] = [fill_masks(model, tok, t[:block_size]) for t in sp['valid'][:samples]['text']]
-        for m, f in res['samples']: say(f'\nmasked: {m}\nfilled: {f}')
-    else:
-        res['samples'] = _repairs(model, tok, sp['valid'][:samples]['text'], block_size, seed)
-        for m, f in res['samples']: say(f'\ncorrupted: {m}\nrepaired:  {f}')
-    say(f'\nsaved to {out}  (load it with AutoModelFor{dict(gpt="CausalLM", bert="MaskedLM", seq2seq="Seq2SeqLM")[arch]}.from_pretrained after `import llmnb`)')
+    res['samples'] = _show_samples(s, model, tok, sp['valid'], say)
+    say(f'\nsaved to {out}  (load it with AutoModelFor{dict(gpt="CausalLM", bert="MaskedLM", seq2seq="Seq2SeqLM")[s.arch]}.from_pretrained after `import llmnb`)')
     return dict(res, learn=learn, tok=tok)
 
-# %% ../../nbs/50_apps.pretrain.ipynb #18c79ddc
-def _summary(*args, **kwargs)->dict:
-    "`pretrain`'s results without the learner and tokenizer (what a launch hands back)."
-    return {k: v for k, v in pretrain(*args, **kwargs).items() if k not in ('learn', 'tok')}
+@delegates(PretrainSettings)
+def pretrain(corpus:str|Path|list|Dataset|None=None, # None (the embedded Python docs), a file, folder, list of strings, Dataset or hub dataset name
+             **kwargs # the other settings by name: the fields of `PretrainSettings`
+            )->dict: # the results, the `Learner` (`learn`), the tokenizer (`tok`) and the output folder (`out`)
+    "Pretrain a GPT (or a BERT, or an encoder–decoder) from scratch with a fastai `Learner`; returns the results, the learner and the output folder."
+    return _pretrain(PretrainSettings(corpus, **kwargs))
+del pretrain.__delwrap__   # docs: the settings' own parameters are in the signature; a dataclass's generated `__init__` has no source to read
 
-@call_parse
-def llmnb_pretrain(
-    data:str=None, # corpus: a file, folder or hub dataset name (default: the embedded Python docs)
-    column:str='text', # text column of json/csv/tsv/hub data
-    tokenizer:str='char', # 'char', 'bpe', or a tokenizer folder / HF name
-    vocab_size:int=None, # BPE vocabulary size (default 4096)
-    arch:str='gpt', # 'gpt', 'bert' or 'seq2seq' (encoder–decoder, BART's denoising)
-    n_layer:int=4, n_head:int=4, n_embd:int=128, block_size:int=128, dropout:float=0.0,
-    bs:int=16, max_iters:int=2000, epochs:int=None, lr:float=2e-3, min_lr:float=2e-4, warmup_iters:int=100,
-    wd:float=0.1, beta2:float=0.99, clip:float=1.0, grad_accum:int=1,
-    eval_interval:int=200, eval_iters:int=100, valid_pct:float=0.1, seed:int=1337,
-    mixed_precision:str=None, # 'bf16' or 'fp16' (CUDA)
-    compile:bool=False, # torch.compile the model
-    gradient_checkpointing:bool=False, # recompute activations in the backward pass: less memory, more compute
-    out:str=None, # output folder (default: runs/<arch>-<date-time>)
-    overwrite:bool=False, # start a new run in an --out that holds other files (only the run's own files are replaced)
-    save_every:int=None, # checkpoint every N steps (default: at every evaluation)
-    resume:bool=False, # continue the run in --out exactly where its last checkpoint left it
-    allow_changes:bool=False, # resume with settings or data other than the run's (run.json records both)
-    num_processes:int=1, # train on N processes (GPUs, or CPU processes without GPUs) through accelerate; --bs is the global batch
-    samples:int=2, max_new_tokens:int=300, temperature:float=0.8, top_k:int=None, top_p:float=0.95,
-    prompt:str=None, # start the samples with this text
-    encoding:str='utf-8', # the encoding of text files in --data (e.g. latin-1)
-    report_to:str=None, # 'tensorboard': event files in <out>/runs (needs the tensorboard package)
-    debug:bool=False, # show the traceback of user errors too (also: LLMNB_DEBUG=1)
-):
+# %% ../../nbs/50_apps.pretrain.ipynb #18c79ddc
+def _summary(s:PretrainSettings)->dict:
+    "`pretrain`'s results without the learner and tokenizer (what a launch hands back)."
+    return {k: v for k, v in _pretrain(s).items() if k not in ('learn', 'tok')}
+
+@dataclasses.dataclass
+class PretrainCommand(PretrainSettings):
     "Pretrain a GPT (or a BERT, or an encoder–decoder) from scratch on a corpus and save it as a Hugging Face folder."
-    with command('llmnb-pretrain', debug):
-        check_args(locals(), num_processes=at_least(1))
-        _check_pretrain_args(locals())   # here too, before processes are launched
+    num_processes:int = setting(1, 'train on N processes (GPUs, or CPU processes without GPUs) through accelerate; --bs is the global batch', at_least(1))
+    debug:bool = setting(False, 'show the traceback of user errors too (also: LLMNB_DEBUG=1)')
+    def settings(self)->PretrainSettings:
+        "The recipe's settings, without the command's own."
+        return PretrainSettings(**{f.name: getattr(self, f.name) for f in dataclasses.fields(PretrainSettings)})
+
+def llmnb_pretrain(argv:list[str]|None=None): # the command's arguments (default: the command line's, `sys.argv[1:]`)
+    "The `llmnb-pretrain` command: `PretrainCommand`'s flags, one settings object launched on `--num-processes` processes."
+    a = settings_parser(PretrainCommand, 'llmnb-pretrain').parse_args(argv)
+    with command('llmnb-pretrain', a.debug):
+        c = PretrainCommand(**vars(a))   # checked here, before processes are launched: a bad value is one line
         datasets.disable_progress_bars(); hf_logging.disable_progress_bar()   # the progress table is enough
-        with run_lock(out): r = launch(_summary, data, tokenizer, vocab_size, arch, n_layer, n_head, n_embd, block_size, dropout, bs, max_iters, epochs,
-                   lr, min_lr, warmup_iters, wd, beta2, clip, grad_accum, eval_interval, eval_iters, valid_pct, seed,
-                   mixed_precision, compile, out, overwrite, save_every, resume, samples, max_new_tokens, temperature, top_k, top_p,
-                   prompt, column=column, encoding=encoding, report_to=report_to,
-                   gradient_checkpointing=gradient_checkpointing, allow_changes=allow_changes, num_processes=num_processes)
+        with run_lock(c.out): r = launch(_summary, c.settings(), num_processes=c.num_processes)
         print(json.dumps({k: v for k, v in r.items() if k != 'samples'}))

@@ -64,7 +64,7 @@ def stdlib_classification(n:int=8, # number of classes: the `n` packages with th
     ds = ds.map(lambda b: {'label': [names.index(p) for p in b['package']]}, batched=True, remove_columns=['source', 'package'])
     return ds.cast_column('label', ClassLabel(names=names))
 
-# %% ../../nbs/20_data.corpus.ipynb #97cf8e52
+# %% ../../nbs/20_data.corpus.ipynb #9019f7d9
 _KINDS = {'.txt': 'text', '.md': 'text', '.jsonl': 'json', '.json': 'json', '.csv': 'csv', '.tsv': 'csv'}
 
 @contextlib.contextmanager
@@ -88,6 +88,7 @@ def _first_bad_json(f)->tuple|None:
             except json.JSONDecodeError as e: return n, f'not valid JSON ({e.msg} at column {e.colno})'
             if not isinstance(o, dict): return n, f'a {type(o).__name__}, not a JSON object'
 
+# %% ../../nbs/20_data.corpus.ipynb #1c2fd3fc
 def _first_bad_utf8(files):
     "The first of `files` that is not valid UTF-8, with the byte offset of the problem."
     for f in files:

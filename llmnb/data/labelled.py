@@ -15,6 +15,7 @@ from fastai.data.load import DataLoader
 from fastai.data.transforms import Category, CategoryMap
 from fastai.torch_core import TensorBase, TitledStr, TitledFloat, display_df
 from fastai.imports import dispatch
+from fastcore.basics import patch
 import fastai.interpret   # fastai's generic `plot_top_losses` must be registered before ours: registered after, plum picks it over ours
 from fastcore.foundation import L
 from functools import partial
@@ -64,7 +65,7 @@ def _need_texts(ds:Dataset, cols:dict, what:str, fix:str='fill or drop them')->D
         raise InputError(f'{what}, row {bad[0] + 1}: {why} ({len(bad)} such rows): {fix}')
     return ds
 
-# %% ../../nbs/22_data.labelled.ipynb #3b4ce12c
+# %% ../../nbs/22_data.labelled.ipynb #4af6dbf7
 def _split_labels(ds:Dataset, sep:str, what:str, col:str)->Dataset:
     "Multi-label cells as lists: a string is split at `sep` (`'pos;good'` → `['pos', 'good']`), a list stays as it is."
     strs = [l for l in ds['label'] if isinstance(l, str)]
@@ -85,6 +86,7 @@ def _need_two_classes(labels:list, what:str, item:str='row', fix:str='add rows o
     else: has, need = f'the label {l!r}', 'a classifier needs two classes at least'
     raise InputError(f'{what}: every training {item} has {has}: {need} (else it learns nothing and scores accuracy 1.0): {fix}')
 
+# %% ../../nbs/22_data.labelled.ipynb #da0b7073
 def encode_labels(train:Dataset, valid:Dataset|None=None, multi_label:bool=False, regression:bool=False,
                   what:tuple=('the training data', 'the validation data')): # names for messages
 
@@ -165,29 +167,6 @@ class TextClsDL(DataLoader):
         "The rows as a DataFrame (what fastai's `Interpretation` indexes)."
         if getattr(self, '_items', None) is None: self._items = self.dataset.to_pandas()
         return self._items
-    def test_dl(self, items, with_labels:bool=False, text_col:str='text', bs:int|None=None, process=None, **kwargs):
-        "A loader of `items` (texts, a DataFrame or a `Dataset`, texts in `text_col`) in their order, for `get_preds`."
-        if isinstance(items, str): raise TypeError('test_dl takes a list of texts, a DataFrame or a Dataset: put a single text in a list')
-        if isinstance(items, pd.DataFrame): ds = Dataset.from_pandas(items.reset_index(drop=True), preserve_index=False)
-        elif isinstance(items, Dataset): ds = items
-        else: ds = Dataset.from_dict({'text': [str(o) for o in items]})
-        if text_col not in ds.column_names: raise InputError(f'no column {text_col!r} among {ds.column_names}: pass text_col=')
-        if text_col != 'text': ds = ds.rename_column(text_col, 'text')
-        if 'input_ids' not in ds.column_names: ds = ds.map(_encode, batched=True, fn_kwargs=dict(tok=self.tok, max_len=self.max_len))
-        if not with_labels and 'label' in ds.column_names: ds = ds.remove_columns('label')
-        return self.new(ds, shuffle=False, sort=False, bs=bs or self.bs, **kwargs)
-    def decode_target(self, y):
-        "A target or a decoded prediction as fastai shows it: a class name, the names of a multi-hot row, or a number."
-        if self.vocab is None: return TitledFloat(float(y.float().mean()))
-        if y.ndim: return Category('; '.join(str(n) for n, on in zip(self.vocab, y.tolist()) if on > 0.5))
-        return Category(self.vocab[int(y)])
-    def _pre_show_batch(self, b, max_n:int=9):
-        "`(ids, targets, samples)`, each sample its text and decoded targets: what fastai's `show_batch`, `show_results` and `plot_top_losses` take."
-        ids = b[0]['input_ids']
-        texts = self.tok.batch_decode(list(ids[:max_n]), skip_special_tokens=True)
-        its = L((TitledStr(t), *(self.decode_target(y[i]) for y in b[1:])) for i, t in enumerate(texts))
-        return TextIds(ids if isinstance(ids, torch.Tensor) else torch.zeros(0)), (b[1] if len(b) > 1 else None), its
-
     def show_batch(self, b=None, max_n:int=9, ctxs=None, show:bool=True, **kwargs):
         "Show `max_n` texts of batch `b` (default: one batch) with their targets."
         x, y, its = self._pre_show_batch(b if b is not None else self.one_batch(), max_n)
@@ -199,6 +178,35 @@ class TextClsDL(DataLoader):
         outs = L((self.decode_target(o),) for o in out[:max_n])
         if not show: return x, y, its, outs
         show_results(x, y, its, outs, ctxs=ctxs, max_n=max_n, **kwargs)
+
+# %% ../../nbs/22_data.labelled.ipynb #c489a286
+@patch
+def test_dl(self:TextClsDL, items, with_labels:bool=False, text_col:str='text', bs:int|None=None, process=None, **kwargs):
+    "A loader of `items` (texts, a DataFrame or a `Dataset`, texts in `text_col`) in their order, for `get_preds`."
+    if isinstance(items, str): raise TypeError('test_dl takes a list of texts, a DataFrame or a Dataset: put a single text in a list')
+    if isinstance(items, pd.DataFrame): ds = Dataset.from_pandas(items.reset_index(drop=True), preserve_index=False)
+    elif isinstance(items, Dataset): ds = items
+    else: ds = Dataset.from_dict({'text': [str(o) for o in items]})
+    if text_col not in ds.column_names: raise InputError(f'no column {text_col!r} among {ds.column_names}: pass text_col=')
+    if text_col != 'text': ds = ds.rename_column(text_col, 'text')
+    if 'input_ids' not in ds.column_names: ds = ds.map(_encode, batched=True, fn_kwargs=dict(tok=self.tok, max_len=self.max_len))
+    if not with_labels and 'label' in ds.column_names: ds = ds.remove_columns('label')
+    return self.new(ds, shuffle=False, sort=False, bs=bs or self.bs, **kwargs)
+@patch
+def decode_target(self:TextClsDL, y):
+    "A target or a decoded prediction as fastai shows it: a class name, the names of a multi-hot row, or a number."
+    if self.vocab is None: return TitledFloat(float(y.float().mean()))
+    if y.ndim: return Category('; '.join(str(n) for n, on in zip(self.vocab, y.tolist()) if on > 0.5))
+    return Category(self.vocab[int(y)])
+
+# %% ../../nbs/22_data.labelled.ipynb #302bc367
+@patch
+def _pre_show_batch(self:TextClsDL, b, max_n:int=9):
+    "`(ids, targets, samples)`, each sample its text and decoded targets: what fastai's `show_batch`, `show_results` and `plot_top_losses` take."
+    ids = b[0]['input_ids']
+    texts = self.tok.batch_decode(list(ids[:max_n]), skip_special_tokens=True)
+    its = L((TitledStr(t), *(self.decode_target(y[i]) for y in b[1:])) for i, t in enumerate(texts))
+    return TextIds(ids if isinstance(ids, torch.Tensor) else torch.zeros(0)), (b[1] if len(b) > 1 else None), its
 
 # %% ../../nbs/22_data.labelled.ipynb #2d56a6f5
 class ClsDataLoaders(DataLoaders):

@@ -25,9 +25,9 @@ from .chat import ChatDataLoaders, chat_dataloaders
 from ..models.seq2seq import shift_right
 
 # %% auto #0
-__all__ = ['CATALOGUES', 'read_catalogue', 'catalogue_pairs', 'first_sentence', 'python_functions', 'hash_split', 'Seq2SeqDL',
-           'Seq2SeqDataLoaders', 'read_pairs', 'seq2seq_dataloaders', 'pairs_to_chat', 'PromptDataLoaders',
-           'prompt_dataloaders']
+__all__ = ['CATALOGUES', 'PLACEHOLDER', 'read_catalogue', 'catalogue_pairs', 'placeholders', 'first_sentence', 'python_functions',
+           'hash_split', 'Seq2SeqDL', 'Seq2SeqDataLoaders', 'read_pairs', 'seq2seq_dataloaders', 'pairs_to_chat',
+           'PromptDataLoaders', 'prompt_dataloaders']
 
 # %% ../../nbs/25_data.pairs.ipynb #5ec44c94
 def read_catalogue(path)->tuple[list[dict], Counter]:
@@ -80,6 +80,14 @@ def catalogue_pairs(lang:str='de', # the target language's folder under `root` (
     out = Dataset.from_list(list(seen.values()))
     out.info.description = f'{len(out)} distinct messages; skipped: ' + ', '.join(f'{v} {k}' for k, v in skipped.items())
     return out
+
+# %% ../../nbs/25_data.pairs.ipynb #82792dac
+PLACEHOLDER = re.compile(r'%(?:\d+\$|\([\w.]+\))?[-+#0\']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[diouxXeEfFgGaAcspn%]'
+                         r'|\{[\w.\[\]]*(?:![rsa])?(?::[^{}]*)?\}')
+
+def placeholders(s:str)->Counter:
+    "The format placeholders in `s` (printf, Python `%` and `str.format` styles), counted."
+    return Counter(PLACEHOLDER.findall(s))
 
 # %% ../../nbs/25_data.pairs.ipynb #9005aaa6
 _SKIP = {'test', 'tests', 'idle_test', 'idlelib', 'lib2to3', 'turtledemo', 'ensurepip', 'site-packages', 'dist-packages', '__pycache__'}

@@ -1,4 +1,4 @@
-"""Extractive question answering: a question's best answer over the windows of its context, SQuAD's exact match and F1, scored batch by batch as fastai metrics, and a reader that answers questions about any text.
+"""Extractive question answering: a question's best answer over the windows of its context, SQuAD's exact match and F1, scored batch by batch as fastai metrics, a reader that answers questions about any text, and the `question_answering` task that fine-tunes one.
 
 Docs: https://llmnb.github.io/llmnb/tasks.qa.html.md"""
 
@@ -6,20 +6,22 @@ Docs: https://llmnb.github.io/llmnb/tasks.qa.html.md"""
 
 # %% ../../nbs/44_tasks.qa.ipynb #a33d3f64
 from __future__ import annotations
-import collections, contextlib, re, string
+import collections, contextlib, functools, re, string
 import torch, datasets
-from datasets import Dataset
+from datasets import Dataset, DatasetDict
 from ..core import all_ranks
 from ..train.metrics import SharedScore
 from ..basics import unwrap
 from ..models.bert import span_loss
-from ..data.qa import QADL, qa_windows, window_spans
+from ..data.qa import QADL, qa_windows, window_spans, qa_dataloaders, pydocs_questions
+from ..data.iso_questions import iso_questions
 from transformers import Pipeline, AutoModelForQuestionAnswering
 from transformers.pipelines import PIPELINE_REGISTRY
+from .core import Task, TaskLearner, register_task, _train_valid
 
 # %% auto #0
 __all__ = ['squad_normalize', 'squad_scores', 'QAAnswers', 'qa_metrics', 'qa_loss', 'best_answer', 'answer_questions',
-           'qa_scores', 'ExtractiveQAPipeline']
+           'qa_scores', 'ExtractiveQAPipeline', 'QALearner']
 
 # %% ../../nbs/44_tasks.qa.ipynb #ba7ed020
 def squad_normalize(s:str)->str:
@@ -149,3 +151,38 @@ class ExtractiveQAPipeline(Pipeline):
 if 'extractive-question-answering' not in PIPELINE_REGISTRY.get_supported_tasks():   # once (a module run again, as in a notebook, keeps the first)
     PIPELINE_REGISTRY.register_pipeline('extractive-question-answering', pipeline_class=ExtractiveQAPipeline,
                                         pt_model=AutoModelForQuestionAnswering, type='text')
+
+# %% ../../nbs/44_tasks.qa.ipynb #31236a1b
+@functools.cache
+def _iso()->DatasetDict:
+    "the templated questions about countries, subdivisions, currencies, languages and scripts of Debian's iso-codes (`llmnb.data.iso_questions.iso_questions`), split by entity"
+    return iso_questions()
+
+def _qa_data(t:Task, tok, s):
+    "The `question_answering` task's data (`qa_data.qa_dataloaders`): the questions given, else the task's corpus, in windows of `s.max_len` tokens."
+    train, valid = _train_valid(t, s)
+    return qa_dataloaders(train, tok, valid, max_len=s.max_len, stride=s.stride, bs=s.bs, encoding=s.encoding)
+
+def _qa_held_out(t:Task, learn, s)->dict:
+    "SQuAD's scores on the held-out questions: the corpus' test split (when trained on the corpus), and the hand-written Python-docs questions."
+    sets = ({'test': t.corpus()['test']} if s.train is None else {}) | {'pydocs': pydocs_questions()}
+    kw = dict(max_len=s.max_len, stride=s.stride, bs=2 * s.bs)
+    return {f'{name}_{k}': v for name, ds in sets.items() for k, v in qa_scores(learn.model, learn.dls.tok, ds, **kw).items()}
+
+# %% ../../nbs/44_tasks.qa.ipynb #048fa099
+class QALearner(TaskLearner):
+    "The `question_answering` task's `Learner`: a `TaskLearner` that answers questions, many (`answer`) or one pair at a time (`predict`)."
+    def answer(self, questions:list[str], contexts:list[str], **kwargs)->list[dict]:
+        "Each question's answer in its context (`answer_questions` with the loaders' windows: `max_len`, `stride`)."
+        return answer_questions(self.model, self.dls.tok, questions, contexts, max_len=self.dls.max_len, stride=self.dls.stride, **kwargs)
+
+    def predict(self, item, rm_type_tfms=None, with_input=False):
+        "For a `(question, context)` pair: `(answer, None, {answer, start, end, score})`; anything else as `TaskLearner.predict`."
+        if not isinstance(item, tuple): return super().predict(item, rm_type_tfms, with_input)
+        a = self.answer([item[0]], [item[1]])[0]
+        return a['answer'], None, a
+
+register_task(Task('question_answering', AutoModelForQuestionAnswering, accepts=lambda m: 'QuestionAnswering' in type(m).__name__,
+                   loss=lambda dls: qa_loss, metrics=lambda dls: qa_metrics(), head_kwargs=lambda dls: {}, activation=lambda o: o,
+                   decode=lambda p, dls: p, peft_task='QUESTION_ANS', learner_cls=QALearner, data=_qa_data, corpus=_iso, evaluate=_qa_held_out,
+                   saved_message='load it with {auto}, or pipeline("extractive-question-answering") after import llmnb'))

@@ -114,16 +114,19 @@ class ExactResume(Callback):
         if self.skip: return
         self.pos = (self.n_epoch, 0)
         self.learn.from_epoch, self.restore = 0, None
-    def state(self)->dict:
-        "What `load_checkpoint` needs to continue the run from here (call it on every rank: it gathers their RNG states)."
-        r = getattr(self.learn, 'recorder', None)
-        rec = None if r is None or not hasattr(r, 'lrs') else dict(
-            lrs=[float(o) for o in r.lrs], iters=list(r.iters), losses=[float(o) for o in r.losses],
-            values=_plain(r.values), smooth=[float(r.smooth_loss.val), r.smooth_loss.count])
-        scaler = getattr(self.learn, 'scaler', None)
-        return dict(opt=_plain(self.opt.state_dict()), step=self.train_iter, pos=list(self.pos), fit=self.fit_idx,
-                    data_seed=self.data_seed, rng=all_ranks(_rng_state()), recorder=rec,
-                    scaler=scaler.state_dict() if scaler is not None and scaler.is_enabled() else None)
+
+# %% ../../nbs/34_train.checkpoint.ipynb #db178363
+@patch
+def state(self:ExactResume)->dict:
+    "What `load_checkpoint` needs to continue the run from here (call it on every rank: it gathers their RNG states)."
+    r = getattr(self.learn, 'recorder', None)
+    rec = None if r is None or not hasattr(r, 'lrs') else dict(
+        lrs=[float(o) for o in r.lrs], iters=list(r.iters), losses=[float(o) for o in r.losses],
+        values=_plain(r.values), smooth=[float(r.smooth_loss.val), r.smooth_loss.count])
+    scaler = getattr(self.learn, 'scaler', None)
+    return dict(opt=_plain(self.opt.state_dict()), step=self.train_iter, pos=list(self.pos), fit=self.fit_idx,
+                data_seed=self.data_seed, rng=all_ranks(_rng_state()), recorder=rec,
+                scaler=scaler.state_dict() if scaler is not None and scaler.is_enabled() else None)
 
 # %% ../../nbs/34_train.checkpoint.ipynb #a0590849
 def history_csv(recorder)->str:

@@ -6,19 +6,19 @@ Docs: https://llmnb.github.io/llmnb/train.metrics.html.md"""
 
 # %% ../../nbs/32_train.metrics.ipynb #2b024a98
 from __future__ import annotations
-import math, re
-from collections import Counter
+import math
 import torch
 import torch.nn.functional as F
 from ..basics import unwrap   # fastai imported quietly first
 from fastai.learner import Metric, AvgLoss
 from ..core import all_ranks
 from .generate import generate_batch
+from ..data.pairs import placeholders
 
 # %% auto #0
-__all__ = ['PLACEHOLDER', 'confusion_matrix', 'prf_from_counts', 'mcc_from_cm', 'Counts', 'CountMetric', 'classification_metrics',
-           'perplexity', 'TokenAccuracy', 'TokenPerplexity', 'BitsPerDim', 'classification_report', 'placeholders',
-           'placeholder_accuracy', 'text_scores', 'SharedScore', 'generation_metrics', 'assistant_loss']
+__all__ = ['confusion_matrix', 'prf_from_counts', 'mcc_from_cm', 'Counts', 'CountMetric', 'classification_metrics', 'perplexity',
+           'TokenAccuracy', 'TokenPerplexity', 'BitsPerDim', 'classification_report', 'placeholder_accuracy',
+           'text_scores', 'SharedScore', 'generation_metrics', 'assistant_loss']
 
 # %% ../../nbs/32_train.metrics.ipynb #ac8567f7
 def confusion_matrix(preds:torch.Tensor, targs:torch.Tensor, n_classes:int)->torch.Tensor:
@@ -165,13 +165,6 @@ def classification_report(counts:Counts, names=None, digits:int=3)->str:
     return '\n'.join(rows)
 
 # %% ../../nbs/32_train.metrics.ipynb #2cc80901
-PLACEHOLDER = re.compile(r'%(?:\d+\$|\([\w.]+\))?[-+#0\']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[diouxXeEfFgGaAcspn%]'
-                         r'|\{[\w.\[\]]*(?:![rsa])?(?::[^{}]*)?\}')
-
-def placeholders(s:str)->Counter:
-    "The format placeholders in `s` (printf, Python `%` and `str.format` styles), counted."
-    return Counter(PLACEHOLDER.findall(s))
-
 def placeholder_accuracy(preds:list[str], refs:list[str])->dict:
     "The share of predictions with exactly their reference's placeholders: over all pairs, and over the pairs whose reference has some."
     ok = [placeholders(p) == placeholders(r) for p, r in zip(preds, refs)]
@@ -199,7 +192,7 @@ def text_scores(preds:list[str], refs:list[str], kinds=('bleu', 'chrf', 'rouge',
     r['gen_len'] = sum(len(tok(p, add_special_tokens=False)['input_ids']) if tok is not None else len(p.split()) for p in preds) / len(preds)
     return r
 
-# %% ../../nbs/32_train.metrics.ipynb #121fe99a
+# %% ../../nbs/32_train.metrics.ipynb #4b6773ae
 class _Generated:
     "The validation set's generated texts and references, once per validation, shared by the metrics that score them."
     def __init__(self, every:int=1, max_n:int|None=None, kinds=(), **generate_kwargs):
@@ -223,6 +216,7 @@ class _Generated:
         if self._scores is None: self._scores = text_scores(self.preds, self.refs, self.kinds, getattr(self, 'tok', None)) if self.on else {}
         return self._scores
 
+# %% ../../nbs/32_train.metrics.ipynb #4141c85d
 class SharedScore(Metric):
     "One score of a group computed from one holder of the validation set's outputs (generated texts; answers' spans): the first score of the group fills the holder."
     def __init__(self, gen:_Generated, key:str, first:bool=False): self.gen, self.key, self.first = gen, key, first

@@ -1,4 +1,4 @@
-"""Watch a Transformer work: an attention viewer (layers × heads × tokens), a live training dashboard, a sampling playground and a chat playground. They run offline, in JupyterLab and classic Notebook, with no CDN and no build step, and each one draws the same view as a static picture for the docs and for export.
+"""Watch attention: the weights of every layer and head (`attention_weights`; an encoder–decoder's three kinds, `seq2seq_attention`; a Vision Transformer's over the image, `image_attention`), shown by `AttentionViewer` (layers × heads × tokens) and `ImageAttentionViewer`; and what every widget of the family shares, a static picture of its view (`save_figure`, `SavesFigure`). They run offline, in JupyterLab and classic Notebook, with no CDN and no build step.
 
 Docs: https://llmnb.github.io/llmnb/widgets.viewers.html.md"""
 
@@ -6,30 +6,44 @@ Docs: https://llmnb.github.io/llmnb/widgets.viewers.html.md"""
 
 # %% ../../nbs/60_widgets.viewers.ipynb #f211fcec
 from __future__ import annotations
-import contextlib, html, io, math, time
+import contextlib, html, io
+from importlib import resources
 from pathlib import Path
 import torch
 import torch.nn.functional as F
 import anywidget, traitlets
 import ipywidgets as widgets
-from IPython.display import display
 import matplotlib.pyplot as plt
-from ..train.speed import Throughput
+from fastcore.basics import patch
 from ..basics import unwrap
-from ..train.bridge import validating
-from fastai.callback.core import Callback
-from fastcore.basics import patch, store_attr
-from fastcore.imports import IN_NOTEBOOK
-from ..core import InputError
 from ..files import atomic_path
-from ..train.generate import sample, context_len, next_token_probs, token_text
-from ..apps.chat import Chat
+from ..train.generate import context_len, token_text
 from ..models.seq2seq import shift_right
 from ..models.vit import cls_attention, rollout_map
 
 # %% auto #0
-__all__ = ['attention_weights', 'seq2seq_attention', 'save_figure', 'SavesFigure', 'AttentionViewer', 'image_attention',
-           'ImageAttentionViewer', 'SamplingPlayground', 'ChatPlayground', 'TrainingDashboard']
+__all__ = ['save_figure', 'SavesFigure', 'attention_weights', 'seq2seq_attention', 'AttentionViewer', 'image_attention',
+           'ImageAttentionViewer']
+
+# %% ../../nbs/60_widgets.viewers.ipynb #f1f2bd34
+def save_figure(fig, path)->Path:
+    "Write `fig` to `path` (.png, .svg, or .html with the SVG inline: no script, no CDN), atomically."
+    path = Path(path)
+    if path.suffix not in ('.png', '.svg', '.html'): raise ValueError(f'cannot save a view as {path.suffix!r}: use .png, .svg or .html')
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png' if path.suffix == '.png' else 'svg', bbox_inches='tight', dpi=120)
+    data = buf.getvalue()
+    if path.suffix == '.html':
+        data = f'<!doctype html><meta charset="utf-8"><title>{html.escape(path.stem)}</title>\n{data.decode()}'.encode()
+    with atomic_path(path) as tmp: Path(tmp).write_bytes(data)
+    return path
+
+class SavesFigure:
+    "What every widget has: `save(path)` writes its `figure()` — the current view — as .png, .svg or .html."
+    def save(self, path)->Path:
+        fig = self.figure()
+        try: return save_figure(fig, path)
+        finally: plt.close(fig)
 
 # %% ../../nbs/60_widgets.viewers.ipynb #3fc5f1b6
 @contextlib.contextmanager
@@ -76,141 +90,20 @@ def seq2seq_attention(model, tok, source:str, # the text the encoder reads
     return dict(source=names(enc['input_ids'][0]), target=names(ids), encoder=stack(out.encoder_attentions),
                 decoder=stack(out.decoder_attentions), cross=stack(out.cross_attentions))
 
-# %% ../../nbs/60_widgets.viewers.ipynb #6414e218
-_ESM = r"""
-const esc = s => String(s).replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
-const col = w => `rgba(31,119,180,${Math.sqrt(Math.max(0, w)).toFixed(3)})`;
-function heat(m, rtoks, ctoks, cell, labels, causal, roff, coff, sel) {
-  const n = m.length, k = (m[0] || []).length, pad = labels ? 90 : 0, W = pad + k * cell, H = pad + n * cell;
-  let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-size="${Math.min(cell, 12)}px" font-family="monospace">`;
-  s += `<defs><pattern id="hatch" width="4" height="4" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="4" stroke="#ccc"/></pattern></defs>`;
-  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) {
-    const fill = causal && j > i ? 'url(#hatch)' : col(m[i][j]);
-    s += `<rect x="${pad + j * cell}" y="${pad + i * cell}" width="${cell}" height="${cell}" fill="${fill}" data-row="${i}"/>`;
-  }
-  if (labels) {
-    for (let i = 0; i < n; i++) {
-      const b = i === sel ? ' font-weight="bold" fill="#d62728"' : '';
-      s += `<text x="${pad - 4}" y="${pad + i * cell + cell * 0.75}" text-anchor="end" data-row="${i}"${b}>${esc(rtoks[roff + i])}</text>`;
-    }
-    for (let j = 0; j < k; j++) s += `<text transform="translate(${pad + j0(j, cell)},${pad - 4}) rotate(-90)" data-col="${j}">${esc(ctoks[coff + j])}</text>`;
-  }
-  if (sel >= 0 && sel < n) s += `<rect x="${pad}" y="${pad + sel * cell}" width="${k * cell}" height="${cell}" fill="none" stroke="#d62728"/>`;
-  return s + '</svg>';
-}
-const j0 = (i, cell) => i * cell + cell * 0.75;
-function render({ model, el }) {
-  const root = document.createElement('div'); root.className = 'llmnb-attn';
-  const bar = document.createElement('div'); bar.className = 'llmnb-attn-bar';
-  const body = document.createElement('div'); body.className = 'llmnb-attn-body';
-  const info = document.createElement('div'); info.className = 'llmnb-attn-info';
-  root.append(bar, body, info); el.appendChild(root);
-  const set = (k, v) => { model.set(k, v); model.save_changes(); };
-  function select(label, opts, value, onchange) {
-    const l = document.createElement('label'); l.textContent = label + ' ';
-    const s = document.createElement('select');
-    for (const [v, t] of opts) { const o = document.createElement('option'); o.value = v; o.textContent = t; s.appendChild(o); }
-    s.value = String(value); s.onchange = () => onchange(s.value); l.appendChild(s); return l;
-  }
-  function controls() {
-    bar.replaceChildren();
-    const L = model.get('n_layer'), H = model.get('n_head'), T = model.get('tokens').length, win = model.get('window');
-    const parts = model.get('parts');
-    if (parts.length) bar.appendChild(select('attention', parts.map(p => [p, p]), model.get('part'), v => set('part', v)));
-    bar.appendChild(select('view', [['head', 'one head'], ['heads', 'all heads'], ['overview', 'layers × heads']], model.get('view'), v => set('view', v)));
-    if (model.get('view') !== 'overview') {
-      bar.appendChild(select('layer', [...Array(L).keys()].map(i => [i, i]), model.get('layer'), v => set('layer', +v)));
-      if (model.get('view') === 'head') bar.appendChild(select('head', [...Array(H).keys()].map(i => [i, i]), model.get('head'), v => set('head', +v)));
-    }
-    if (T > win) {
-      const l = document.createElement('label'); l.textContent = ' tokens ';
-      const r = document.createElement('input'); r.type = 'range'; r.min = 0; r.max = T - win; r.value = model.get('start');
-      const t = document.createElement('span'); t.textContent = `${model.get('start')}–${model.get('start') + win} of ${T}`;
-      r.oninput = () => { t.textContent = `${r.value}–${+r.value + win} of ${T}`; };
-      r.onchange = () => set('start', +r.value);
-      l.append(r, t); bar.appendChild(l);
-    }
-  }
-  const keys = () => model.get('key_tokens').length ? model.get('key_tokens') : model.get('tokens');   // the columns' tokens (cross-attention: the source's)
-  const koff = () => model.get('key_tokens').length ? 0 : model.get('start');
-  function describe(i) {
-    const d = model.get('data'), toks = model.get('tokens'), off = model.get('start'), ks = keys(), ko = koff();
-    if (model.get('view') !== 'head' || i < 0 || i >= d.mats[0].length) { info.textContent = 'hover over a token (a row) to see what it attends to; click to pin it'; return; }
-    const row = d.mats[0][i].map((w, j) => [w, j]).sort((a, b) => b[0] - a[0]).slice(0, 5);
-    info.innerHTML = `<b>${esc(toks[off + i])}</b> attends to ` + row.map(([w, j]) => `<span style="background:${col(w)}">${esc(ks[ko + j])}</span> ${w.toFixed(2)}`).join(', ');
-  }
-  function draw() {
-    controls();
-    const d = model.get('data'), toks = model.get('tokens'), off = model.get('start'), causal = model.get('causal'), sel = model.get('selected');
-    if (d.kind === 'head') {
-      const n = Math.max(d.mats[0].length, (d.mats[0][0] || []).length), cell = Math.max(8, Math.min(18, Math.floor(640 / Math.max(n, 1))));
-      body.innerHTML = heat(d.mats[0], toks, keys(), cell, true, causal, off, koff(), sel);
-      body.querySelectorAll('[data-row]').forEach(e => {
-        const i = +e.dataset.row;
-        e.onmouseenter = () => describe(i);
-        e.onclick = () => set('selected', sel === i ? -1 : i);
-      });
-      body.onmouseleave = () => describe(model.get('selected'));
-      describe(sel);
-    } else {
-      const grid = d.kind === 'heads' ? [d.mats] : d.mats, n = Math.max((grid[0][0] || []).length, ((grid[0][0] || [])[0] || []).length);
-      const cell = Math.max(2, Math.floor((d.kind === 'heads' ? 160 : 72) / Math.max(n, 1)));
-      let h = '<table class="llmnb-attn-grid"><tr><td></td>' + grid[0].map((_, j) => `<th>head ${j}</th>`).join('') + '</tr>';
-      grid.forEach((row, l) => {
-        h += `<tr><th>layer ${d.kind === 'heads' ? model.get('layer') : l}</th>`;
-        row.forEach((m, j) => { h += `<td data-l="${d.kind === 'heads' ? model.get('layer') : l}" data-h="${j}" title="click: layer ${l}, head ${j}">${heat(m, toks, keys(), cell, false, causal, off, koff(), -1)}</td>`; });
-        h += '</tr>';
-      });
-      body.innerHTML = h + '</table>';
-      body.querySelectorAll('td[data-h]').forEach(e => { e.onclick = () => { model.set('layer', +e.dataset.l); model.set('head', +e.dataset.h); set('view', 'head'); }; });
-      info.textContent = d.kind === 'heads' ? 'click a head to open it' : 'every layer and head, pooled to at most 24 tokens; click one to open it';
-    }
-  }
-  for (const k of ['data', 'selected', 'view', 'start', 'part']) model.on(`change:${k}`, draw);
-  draw();
-}
-export default { render };
-"""
+# %% ../../nbs/60_widgets.viewers.ipynb #ad5fbf6c
+_FRONT_END = resources.files('llmnb.widgets')   # the package's folder: attention.js and attention.css
 
-_CSS = """
-.llmnb-attn { font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; }
-.llmnb-attn-bar { display: flex; gap: 12px; align-items: center; margin-bottom: 6px; flex-wrap: wrap; }
-.llmnb-attn-body { overflow: auto; max-height: 760px; }
-.llmnb-attn-body rect[data-row], .llmnb-attn-body text[data-row] { cursor: pointer; }
-.llmnb-attn-grid td { padding: 2px; cursor: pointer; } .llmnb-attn-grid th { font-weight: normal; font-size: 11px; }
-.llmnb-attn-info { margin-top: 6px; min-height: 1.5em; }
-"""
-
-# %% ../../nbs/60_widgets.viewers.ipynb #c0bdf641
+# %% ../../nbs/60_widgets.viewers.ipynb #4b55ea27
 def _pool(m:torch.Tensor, n:int=24)->torch.Tensor:
     "A matrix averaged down to at most `n` × `n` (thumbnails of long sequences)."
     return F.adaptive_avg_pool2d(m[None], (min(n, m.shape[-2]), min(n, m.shape[-1])))[0] if max(m.shape[-2:]) > n else m
 
 def _rounded(m:torch.Tensor)->list: return (m * 1000).round().div(1000).tolist()
 
-def save_figure(fig, path)->Path:
-    "Write `fig` to `path` (.png, .svg, or .html with the SVG inline: no script, no CDN), atomically."
-    path = Path(path)
-    if path.suffix not in ('.png', '.svg', '.html'): raise ValueError(f'cannot save a view as {path.suffix!r}: use .png, .svg or .html')
-    buf = io.BytesIO()
-    fig.savefig(buf, format='png' if path.suffix == '.png' else 'svg', bbox_inches='tight', dpi=120)
-    data = buf.getvalue()
-    if path.suffix == '.html':
-        data = f'<!doctype html><meta charset="utf-8"><title>{html.escape(path.stem)}</title>\n{data.decode()}'.encode()
-    with atomic_path(path) as tmp: Path(tmp).write_bytes(data)
-    return path
-
-class SavesFigure:
-    "What every widget has: `save(path)` writes its `figure()` — the current view — as .png, .svg or .html."
-    def save(self, path)->Path:
-        fig = self.figure()
-        try: return save_figure(fig, path)
-        finally: plt.close(fig)
-
 # %% ../../nbs/60_widgets.viewers.ipynb #948b2117
 class AttentionViewer(SavesFigure, anywidget.AnyWidget):
     "Attention of `model` on `text` (or a pair: a question and its context; an encoder–decoder's: its encoder's, its decoder's or the cross-attention): one head, all heads of a layer, or every layer × head; windowed for long inputs."
-    _esm, _css = _ESM, _CSS
+    _esm, _css = _FRONT_END/'attention.js', _FRONT_END/'attention.css'   # the front end, read by anywidget
     tokens = traitlets.List([]).tag(sync=True)   # the rows' (queries') tokens
     key_tokens = traitlets.List([]).tag(sync=True)   # the columns' tokens when they are others (cross-attention: the source's)
     parts = traitlets.List([]).tag(sync=True)    # an encoder–decoder's kinds of attention
@@ -305,32 +198,34 @@ class AttentionViewer(SavesFigure, anywidget.AnyWidget):
         self.data = dict(kind=self.view, mats=_rounded(m))
         self.selected = -1 if self.selected >= m.shape[-1] else self.selected
 
-    def figure(self, cell:float=0.22):
-        "The current view as a matplotlib figure (the static picture of the docs, and what `save` writes)."
-        m, s = self.matrices(), self._window()
-        toks, keys = self.tokens[s], (self.key_tokens or self.tokens)[self._kwindow()]
-        mask = torch.triu(torch.ones_like(m[..., :, :], dtype=torch.bool), 1) if self.causal and self.view != 'overview' else None
-        if self.view == 'head':
-            n, k = m.shape[-2:]
-            fig, ax = plt.subplots(figsize=(max(3, 1.2 + k * cell), max(3, 1 + n * cell)))
-            a = m[0].clone()
-            if mask is not None: a[mask[0]] = float('nan')
-            ax.imshow(a.sqrt(), cmap='Blues', vmin=0, vmax=1)
-            ax.set_xticks(range(k), keys, rotation=90, fontsize=8, family='monospace'); ax.set_yticks(range(n), toks, fontsize=8, family='monospace')
-            what = '' if self.part == 'self' else f'{self.part}-attention, ' if self.part == 'cross' else f'{self.part}, '
-            ax.set_title(f'{what}layer {self.layer}, head {self.head}' + (' (causal)' if self.causal else ''), fontsize=10)
-            ax.set_xlabel('key' + (' (source)' if self.part == 'cross' else '')); ax.set_ylabel('query' + (' (target)' if self.part == 'cross' else ''))
-            return fig
-        grid = m[None] if self.view == 'heads' else m
-        L, H = grid.shape[:2]
-        fig, axs = plt.subplots(L, H, figsize=(1.3 * H, 1.3 * L + 0.3), squeeze=False)
-        for l in range(L):
-            for h in range(H):
-                ax = axs[l][h]; ax.imshow(grid[l, h].sqrt(), cmap='Blues', vmin=0, vmax=1); ax.set_xticks([]); ax.set_yticks([])
-                if l == 0: ax.set_title(f'head {h}', fontsize=8)
-                if h == 0: ax.set_ylabel(f'layer {self.layer if self.view == "heads" else l}', fontsize=8)
-        fig.suptitle('all heads' if self.view == 'heads' else 'layers × heads', fontsize=10)
+# %% ../../nbs/60_widgets.viewers.ipynb #4ff066c5
+@patch
+def figure(self:AttentionViewer, cell:float=0.22):
+    "The current view as a matplotlib figure (the static picture of the docs, and what `save` writes)."
+    m, s = self.matrices(), self._window()
+    toks, keys = self.tokens[s], (self.key_tokens or self.tokens)[self._kwindow()]
+    mask = torch.triu(torch.ones_like(m[..., :, :], dtype=torch.bool), 1) if self.causal and self.view != 'overview' else None
+    if self.view == 'head':
+        n, k = m.shape[-2:]
+        fig, ax = plt.subplots(figsize=(max(3, 1.2 + k * cell), max(3, 1 + n * cell)))
+        a = m[0].clone()
+        if mask is not None: a[mask[0]] = float('nan')
+        ax.imshow(a.sqrt(), cmap='Blues', vmin=0, vmax=1)
+        ax.set_xticks(range(k), keys, rotation=90, fontsize=8, family='monospace'); ax.set_yticks(range(n), toks, fontsize=8, family='monospace')
+        what = '' if self.part == 'self' else f'{self.part}-attention, ' if self.part == 'cross' else f'{self.part}, '
+        ax.set_title(f'{what}layer {self.layer}, head {self.head}' + (' (causal)' if self.causal else ''), fontsize=10)
+        ax.set_xlabel('key' + (' (source)' if self.part == 'cross' else '')); ax.set_ylabel('query' + (' (target)' if self.part == 'cross' else ''))
         return fig
+    grid = m[None] if self.view == 'heads' else m
+    L, H = grid.shape[:2]
+    fig, axs = plt.subplots(L, H, figsize=(1.3 * H, 1.3 * L + 0.3), squeeze=False)
+    for l in range(L):
+        for h in range(H):
+            ax = axs[l][h]; ax.imshow(grid[l, h].sqrt(), cmap='Blues', vmin=0, vmax=1); ax.set_xticks([]); ax.set_yticks([])
+            if l == 0: ax.set_title(f'head {h}', fontsize=8)
+            if h == 0: ax.set_ylabel(f'layer {self.layer if self.view == "heads" else l}', fontsize=8)
+    fig.suptitle('all heads' if self.view == 'heads' else 'layers × heads', fontsize=10)
+    return fig
 
 # %% ../../nbs/60_widgets.viewers.ipynb #08bf578f
 @torch.no_grad()
@@ -393,211 +288,4 @@ class ImageAttentionViewer(SavesFigure, widgets.VBox):
             ax.set_title(what if len(maps) == 1 else f'head {i}', fontsize=8)
         for ax in axs.flat: ax.axis('off')
         fig.suptitle(what, fontsize=9); plt.tight_layout()
-        return fig
-
-# %% ../../nbs/60_widgets.viewers.ipynb #a4a5f49a
-def _bars(probs)->str:
-    "Next-token probabilities as HTML bars (no script), the longest bar for the most likely token."
-    top = max((p for _, p in probs), default=1.0)
-    rows = ''.join(f'<div style="display:flex;align-items:center;gap:6px;font-family:monospace">'
-                   f'<span style="width:9em;text-align:right;white-space:pre">{html.escape(repr(t)[1:-1])}</span>'
-                   f'<span style="display:inline-block;height:14px;width:{300 * p / top:.0f}px;background:#1f77b4"></span>{p:.3f}</div>'
-                   for t, p in probs)
-    return f'<div>{rows}</div>'
-
-# %% ../../nbs/60_widgets.viewers.ipynb #3714b982
-class SamplingPlayground(SavesFigure, widgets.VBox):
-    "Prompt, temperature, top-k and top-p: the next-token distribution as bars, and a sampled continuation."
-    def __init__(self, model, tok, prompt:str='', temperature:float=0.8, top_k:int=0, top_p:float=0.95,
-                 max_new_tokens:int=60, n_bars:int=10, seed:int|None=0):
-        self.model, self.tok, self.n_bars, self.seed = model, tok, n_bars, seed
-        self.prompt = widgets.Textarea(prompt, description='prompt', layout=widgets.Layout(width='95%'))
-        st = dict(style={'description_width': 'initial'})
-        self.temperature = widgets.FloatSlider(temperature, min=0.05, max=2.0, step=0.05, description='temperature', **st)
-        self.top_k = widgets.IntSlider(top_k, min=0, max=100, description='top-k (0: off)', **st)
-        self.top_p = widgets.FloatSlider(top_p, min=0.05, max=1.0, step=0.05, description='top-p', **st)
-        self.max_new_tokens = widgets.IntSlider(max_new_tokens, min=1, max=400, description='new tokens', **st)
-        self.button = widgets.Button(description='sample', button_style='primary')
-        self.bars_html, self.output = widgets.HTML(), widgets.HTML()
-        for w in (self.prompt, self.temperature, self.top_k, self.top_p): w.observe(lambda _: self.update(), 'value')
-        self.button.on_click(lambda _: self.generate())
-        super().__init__([self.prompt, widgets.HBox([self.temperature, self.top_k, self.top_p]),
-                          widgets.HBox([self.max_new_tokens, self.button]), self.bars_html, self.output])
-        self.continuation = ''
-        self.update()
-
-    def __repr__(self): return f'SamplingPlayground(prompt={self.prompt.value!r}, ' + ', '.join(f'{k}={v}' for k, v in self._kw().items()) + ')'
-    def _kw(self): return dict(temperature=self.temperature.value, top_k=self.top_k.value or None, top_p=self.top_p.value)
-    def update(self):
-        "Recompute the bars for the current prompt and settings."
-        self.probs = next_token_probs(self.model, self.tok, self.prompt.value, n=self.n_bars, **self._kw())
-        self.bars_html.value = _bars(self.probs)
-    def generate(self)->str:
-        "Sample a continuation of the prompt with the current settings (seeded with `seed`, if given)."
-        self.continuation = sample(self.model, self.tok, self.prompt.value or None, max_new_tokens=self.max_new_tokens.value,
-                                   seed=self.seed, **self._kw())[0]
-        self.output.value = f'<pre style="white-space:pre-wrap">{html.escape(self.continuation)}</pre>'
-        return self.continuation
-    def figure(self):
-        "The bars as a matplotlib figure."
-        fig, ax = plt.subplots(figsize=(5, 0.3 * len(self.probs) + 0.8))
-        ax.barh([repr(t)[1:-1] for t, _ in self.probs][::-1], [p for _, p in self.probs][::-1], color='#1f77b4')
-        k = self._kw()
-        ax.set_title(f"next token after {self.prompt.value[-30:]!r}\ntemperature {k['temperature']}, top-k {k['top_k'] or 'off'}, top-p {k['top_p']}", fontsize=9)
-        ax.set_xlim(0, 1); ax.set_xlabel('probability')
-        return fig
-
-# %% ../../nbs/60_widgets.viewers.ipynb #a902262e
-_ROLE_STYLE = dict(user='margin-left:20%;background:#dbeafe', assistant='margin-right:20%;background:#f1f5f9',
-                   system='font-style:italic;color:#555;border:1px dashed #ccc')
-
-def _bubbles(msgs:list[dict], note:str='')->str:
-    "A conversation as HTML bubbles (no script): the user's on the right, the assistant's on the left, the system prompt on top."
-    rows = ''.join(f'<div class="llmnb-chat-{m["role"]}" style="{_ROLE_STYLE[m["role"]]};padding:6px 10px;border-radius:10px;margin:4px 0;'
-                   f'white-space:pre-wrap">{html.escape(m["content"]) or "&nbsp;"}</div>' for m in msgs)
-    note = f'<div style="color:#a33;font-size:12px">{html.escape(note)}</div>' if note else ''
-    return f'<div class="llmnb-chat" style="max-height:420px;overflow:auto">{rows or "<i>no message yet</i>"}{note}</div>'
-
-def _token_bars(steps)->str:
-    "For each first token of a reply: the token taken, then the distribution it was drawn from as bars."
-    cols = ''.join(f'<div><div>token {i + 1}: <b style="font-family:monospace">{html.escape(repr(t)[1:-1])}</b></div>{_bars(p)}</div>'
-                   for i, (t, p) in enumerate(steps))
-    return f'<div style="display:flex;flex-wrap:wrap;gap:12px 24px">{cols}</div>' if cols else ''
-
-# %% ../../nbs/60_widgets.viewers.ipynb #a3813c04
-class ChatPlayground(SavesFigure, widgets.VBox):
-    "A conversation with a chat model: bubbles, a message box, sampling controls, and the distributions of the reply's first tokens."
-    def __init__(self, model, tok, system:str='', temperature:float=0.7, top_p:float=0.9, max_new_tokens:int=60,
-                 n_bars:int=5, k:int=3, seed:int=0): # seeded replies (reply i with `seed + i`), drawn under `fork_rng`
-        self.chat, self.n_bars, self.k, self.note = Chat(model, tok, system or None, temperature, top_p, max_new_tokens, seed=seed), n_bars, k, ''
-        st, wide = dict(style={'description_width': 'initial'}), widgets.Layout(width='95%')
-        self.system = widgets.Text(system, description='system prompt', continuous_update=False, layout=wide, **st)
-        self.temperature = widgets.FloatSlider(temperature, min=0, max=2.0, step=0.05, description='temperature (0: greedy)', **st)
-        self.top_p = widgets.FloatSlider(top_p, min=0.05, max=1.0, step=0.05, description='top-p', **st)
-        self.max_new_tokens = widgets.IntSlider(max_new_tokens, min=1, max=512, description='new tokens', **st)
-        self.message = widgets.Text(placeholder='your message', layout=widgets.Layout(width='70%'))
-        self.send_button, self.reset_button = widgets.Button(description='send', button_style='primary'), widgets.Button(description='reset')
-        self.conversation, self.bars_html = widgets.HTML(), widgets.HTML()
-        self.send_button.on_click(lambda _: self.send())
-        self.reset_button.on_click(lambda _: self.reset())
-        for w in (self.temperature, self.top_p, self.max_new_tokens): w.observe(lambda _: self._settings(), 'value')
-        self.system.observe(lambda c: self.chat.set(system=c['new'] or None).reset() or self._draw(), 'value')
-        super().__init__([self.system, widgets.HBox([self.temperature, self.top_p, self.max_new_tokens]), self.conversation,
-                          widgets.HBox([self.message, self.send_button, self.reset_button]), self.bars_html])
-        self.probs = []
-        self._draw()
-
-    def __repr__(self): return f'ChatPlayground({self.chat!r})'
-    def _settings(self): self.chat.set(temperature=self.temperature.value, top_p=self.top_p.value, max_new_tokens=self.max_new_tokens.value)
-    def _draw(self, *extra:dict):
-        self.conversation.value = _bubbles(self.chat.messages + list(extra), self.note)
-        self.bars_html.value = _token_bars(self.probs)
-
-# %% ../../nbs/60_widgets.viewers.ipynb #5c589419
-@patch
-def send(self:ChatPlayground, text:str|None=None)->str:
-    "Send `text` (default: the message box's) and show the reply as it is written; then the distributions of its first tokens."
-    text = self.message.value if text is None else text
-    if not text.strip(): return ''
-    self.message.value, self.note, partial = '', '', ['']
-    def grow(s): partial[0] += s; self._draw(dict(role='assistant', content=partial[0]))
-    self._draw(dict(role='user', content=text))   # shown at once, while the model writes
-    try: r = self.chat.reply(text, stream=grow)
-    except InputError as e: self.note, r = str(e), ''
-    if self.chat.dropped: self.note = f"{self.chat.dropped} oldest messages dropped: the conversation no longer fits in {self.chat.max_len} tokens"
-    self.probs = self.chat.token_probs(self.k, self.n_bars) if r else []
-    self._draw()
-    return r
-
-@patch
-def reset(self:ChatPlayground):
-    "Start a new conversation (the system prompt and the settings stay)."
-    self.chat.reset(); self.probs, self.note = [], ''
-    self._draw()
-
-@patch
-def figure(self:ChatPlayground):
-    "The distributions of the last reply's first tokens as a matplotlib figure (the token taken in orange)."
-    steps = self.probs or [('(no reply yet)', [])]
-    fig, axs = plt.subplots(1, len(steps), figsize=(3.2 * len(steps), 0.3 * self.n_bars + 1.2), squeeze=False)
-    for ax, (t, p) in zip(axs[0], steps):
-        names = [repr(a)[1:-1] for a, _ in p][::-1]
-        ax.barh(names, [v for _, v in p][::-1], color=['#ff7f0e' if a == t else '#1f77b4' for a, _ in p][::-1])
-        ax.set_xlim(0, 1); ax.set_title(f'took {t!r}', fontsize=9); ax.tick_params(labelsize=8)
-    fig.suptitle(f'the first tokens of the reply (temperature {self.chat.temperature}, top-p {self.chat.top_p})', fontsize=9)
-    fig.tight_layout()
-    return fig
-
-# %% ../../nbs/60_widgets.viewers.ipynb #03fa401f
-class TrainingDashboard(SavesFigure, Callback):
-    "Live loss, learning rate, gradient norm, tokens/s, MFU and samples in a notebook; elsewhere it only records them in `data`."
-    order = Throughput.order + 1
-    def __init__(self, every:int=20, # redraw every `every` training steps
-                 tok=None, # a tokenizer: sample text from the model (causal LMs) every `sample_every` steps
-                 sample_every:int=200, prompt:str|None=None, max_new_tokens:int=60,
-                 show:bool|None=None): # draw (default: when running in a notebook)
-        store_attr()
-    def before_fit(self):
-        self.skip = validating(self.learn)   # `get_preds` and `validate` after training leave the dashboard as it is
-        if self.skip: return
-        self.data = dict(step=[], loss=[], lr=[], grad_norm=[], tokens_per_s=[], mfu=[], valid_step=[], valid_loss=[], samples=[])
-        self.step, self._gn, self._t = 0, float('nan'), None
-        self.show_ = IN_NOTEBOOK if self.show is None else self.show
-        if self.show_:
-            self.plot, self.text = widgets.Output(), widgets.HTML()
-            display(widgets.VBox([self.plot, self.text]))
-    def before_batch(self):
-        if self.training and self._t is None: self._t = time.perf_counter()
-    def after_backward(self):
-        gs = [p.grad for p in self.learn.model.parameters() if p.grad is not None]
-        self._gn = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.float()) for g in gs])).item() if gs else float('nan')
-    def after_batch(self):
-        if not self.training: return
-        now = time.perf_counter()
-        x = self.xb[0]['input_ids'] if isinstance(self.xb[0], dict) else self.xb[0]
-        tok_s = x.numel() / max(now - self._t, 1e-9); self._t = now
-        tp = getattr(self.learn, 'throughput', None)
-        mfu = (tp.mfu_at(tok_s) if tp is not None else None) or float('nan')
-        self.step += 1
-        d = self.data
-        for k, v in zip(('step', 'loss', 'lr', 'grad_norm', 'tokens_per_s', 'mfu'),
-                        (self.step, float(self.learn.smooth_loss), self.opt.hypers[-1]['lr'], self._gn, tok_s, mfu)): d[k].append(v)
-        if self.tok is not None and self.step % self.sample_every == 0: self._sample()
-        if self.show_ and self.step % self.every == 0: self.draw()
-        self._t = time.perf_counter()   # drawing and sampling are not training time
-    def before_validate(self): self._t = None
-    def after_epoch(self):
-        if self.skip: return
-        vals = dict(zip(self.recorder.metric_names[1:], self.recorder.values[-1])) if self.recorder.values else {}
-        if vals.get('valid_loss') is not None: self.data['valid_step'].append(self.step); self.data['valid_loss'].append(float(vals['valid_loss']))
-    def after_fit(self):
-        if not self.skip and self.show_: self.draw()
-    def _sample(self):
-        m = unwrap(self.learn.model)
-        if m.can_generate() if hasattr(m, 'can_generate') else hasattr(m, 'generate'):   # causal LMs, not encoders
-            self.data['samples'].append((self.step, sample(m, self.tok, self.prompt, max_new_tokens=self.max_new_tokens, seed=0)[0]))
-            if self.show_: self.text.value = f'<b>step {self.step}</b><pre style="white-space:pre-wrap">{html.escape(self.data["samples"][-1][1])}</pre>'
-    def draw(self):
-        "Redraw the plots in place (as a PNG, so that it shows whatever matplotlib backend is active)."
-        from IPython.display import clear_output, Image
-        fig = self.figure()
-        buf = io.BytesIO()
-        fig.savefig(buf, format='png', dpi=90, bbox_inches='tight')
-        plt.close(fig)
-        with self.plot:
-            clear_output(wait=True)
-            display(Image(buf.getvalue()))
-
-    def figure(self):
-        "The dashboard as a matplotlib figure: loss, learning rate, gradient norm, tokens/s and MFU."
-        d = self.data
-        fig, axs = plt.subplots(1, 4, figsize=(15, 2.8))
-        axs[0].plot(d['step'], d['loss'], label='train')
-        if d['valid_loss']: axs[0].plot(d['valid_step'], d['valid_loss'], 'o-', label='valid')
-        axs[0].set_title('loss'); axs[0].legend(fontsize=8)
-        axs[1].plot(d['step'], d['lr']); axs[1].set_title('learning rate')
-        axs[2].plot(d['step'], d['grad_norm']); axs[2].set_title('gradient norm'); axs[2].set_yscale('log')
-        axs[3].plot(d['step'], d['tokens_per_s']); axs[3].set_title('tokens/s' + (f" (MFU {d['mfu'][-1]:.1%})" if d['mfu'] and not math.isnan(d['mfu'][-1]) else ''))
-        for ax in axs: ax.set_xlabel('step')
-        fig.tight_layout()
         return fig
