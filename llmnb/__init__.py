@@ -2,7 +2,7 @@
 
 Importing the package registers llmnb's model types (`llmnb-gpt`, `llmnb-bert`, `llmnb-seq2seq`) with the `transformers` Auto classes,
 so that `AutoModelForCausalLM.from_pretrained(folder)` and friends load folders saved by llmnb."""
-__version__ = "0.0.1"
+__version__ = "0.1.0"
 
 import os as _os, signal as _signal, sys as _sys
 

@@ -178,7 +178,7 @@ def settings_parser(cls:type, # a `Settings` dataclass
     for f in dataclasses.fields(cls):
         m = f.metadata
         if not m.get('cli', True): continue
-        t, h, name = _arg_type(hints[f.name]), m.get('help', ''), flag(m.get('flag') or f.name)
+        t, h, name = _arg_type(hints[f.name]), m.get('help', '').replace('%', '%%'), flag(m.get('flag') or f.name)   # argparse formats help with %
         if m.get('positional'): p.add_argument(f.name, help=h or None, type=t)
         elif t is bool: p.add_argument(name, dest=f.name, help=h, default=f.default, action=argparse.BooleanOptionalAction if f.default else 'store_true')
         else: p.add_argument(name, dest=f.name, help=f'{h} (default: {f.default})' if h and f.default is not None else h or None, default=f.default, type=t, metavar=t.__name__.upper())

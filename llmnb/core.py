@@ -14,7 +14,8 @@ import torch.distributed as dist
 
 # %% auto #0
 __all__ = ['set_seed', 'get_device', 'get_dtype', 'llmnb_home', 'UserError', 'InputError', 'MissingFile', 'CannotWrite',
-           'from_pretrained', 'at_least', 'above', 'within', 'one_of', 'flag', 'check_args', 'world_size', 'all_ranks']
+           'from_pretrained', 'at_least', 'above', 'within', 'one_of', 'flag', 'check_args', 'shift_right',
+           'world_size', 'all_ranks']
 
 # %% ../nbs/00_core.ipynb #c657181a
 def set_seed(seed:int=42, # the seed for `random`, NumPy and PyTorch (CPU and every GPU)
@@ -119,6 +120,13 @@ def check_args(values:dict, # the arguments, by name (e.g. `locals()`)
     for k, (ok, need) in rules.items():
         v = values.get(k)
         if v is not None and not ok(v): raise InputError(f'argument {flag(k)}: {need}, not {v!r}')
+
+# %% ../nbs/00_core.ipynb #3b3356c3
+def shift_right(labels:torch.Tensor, pad_token_id:int, decoder_start_token_id:int)->torch.Tensor:
+    "The decoder's inputs for `labels` `(B, T)`: the start token, then the labels but the last; `-100` becomes padding."
+    x = labels.new_full(labels.shape, decoder_start_token_id)
+    x[:, 1:] = labels[:, :-1]
+    return x.masked_fill(x == -100, pad_token_id)
 
 # %% ../nbs/00_core.ipynb #0165fbf0
 def world_size()->int:

@@ -7,7 +7,7 @@ Rules (issue 32; shared/DESIGN.md's families):
   notebook of the same family (as fastai's callback notebooks test with `synth_learner`), never a higher family;
 - the modules' import graph has no cycle; `llmnb.models` imports neither fastai nor a family above it;
 - no module over 400 lines (a model file may be longer if it reads top to bottom, as nanoGPT's model.py: none is today),
-  no export cell over 40 lines, no function over 60 lines unless `LONG` below names it with the reason.
+  no export cell over ~40 lines (45, or `LONG_CELLS` with the reason), no function over 60 lines unless `LONG` below names it with the reason.
 
     python tools/house.py            # check; one line per problem; exit 1 if any
     python tools/house.py --draw     # also print the families and the imports between them
@@ -19,9 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUND = ('core', 'files', 'cli', 'basics', 'testing', 'hub')
-FAMILIES = ('ground', 'models', 'data', 'train', 'tasks', 'apps', 'widgets')
-MAX_MODULE, MAX_CELL, MAX_FUNC = 400, 40, 60
+FAMILIES = ('ground', 'data', 'models', 'train', 'tasks', 'apps', 'widgets')
+MAX_MODULE, MAX_CELL, MAX_FUNC = 400, 45, 60   # the issue's "~40" lines an export cell, with a little slack
 LONG = {}   # 'module.function': 'why it stays long (also said in its notebook's prose)'
+LONG_CELLS = {('22_models.gpt.ipynb', 'class GPTModel('): "the model's body, read top to bottom as nanoGPT's `GPT.forward`: embeddings, blocks, final norm, with a shape comment a line"}
 
 def family(mod:str)->str:
     "`llmnb.models.gpt` -> 'models'; the ground floor's modules -> 'ground'."
@@ -86,7 +87,8 @@ def sizes(g:dict)->tuple[dict, list, list]:
                 if f'{mod}.{n.name}' not in LONG: long_funcs.append((f'{mod}.{n.name}', k))
     for mod, (_, nb) in notebooks().items():
         for s in cells(nb):
-            if s.startswith('#| export') and (k := len(s.splitlines())) > MAX_CELL + 1: long_cells.append((nb.name, s.splitlines()[1][:60], k))
+            if s.startswith('#| export') and (k := len(s.splitlines()) - 1) > MAX_CELL and not any(nb.name == n and s.splitlines()[1].startswith(f) for n, f in LONG_CELLS):
+                long_cells.append((nb.name, s.splitlines()[1][:60], k))
     return lines, long_cells, long_funcs
 
 def check()->tuple[list[str], dict]:
@@ -133,6 +135,8 @@ def draw(stats:dict)->str:
 
 SECTIONS = dict(ground='Ground floor', data='Data', models='Models', train='Training', tasks='Tasks', apps='Applications', widgets='Widgets')
 START = ['index.ipynb', 'start_here.ipynb', 'faq.ipynb']
+TUTORIALS = ['pretrain_gpt_from_zero.ipynb', 'finetune_sst2.ipynb', 'look_inside_attention.ipynb', 'chat_lora.ipynb', 'translate.ipynb',
+             'summarize_code.ipynb', 'question_answering.ipynb', 'distillation.ipynb', 'vision_transformer.ipynb']   # the course's order
 CHECKS = ['benchmarks.ipynb', 'transformers_suite.ipynb', 'safety.ipynb', 'compat.ipynb', 'docs_site.ipynb']
 
 def sidebar()->str:
@@ -140,7 +144,8 @@ def sidebar()->str:
     secs = defaultdict(list)
     for mod, (num, nb) in sorted(notebooks().items(), key=lambda kv: kv[1][0]): secs[family(mod)].append(nb.name)
     order = sorted(secs, key=lambda f: min(int(n[:2]) for n in secs[f]))
-    tut = sorted(f'tutorials/{p.name}' for p in (ROOT/'nbs'/'tutorials').glob('*.ipynb'))
+    found = {p.name for p in (ROOT/'nbs'/'tutorials').glob('*.ipynb')}
+    tut = [f'tutorials/{t}' for t in TUTORIALS if t in found] + sorted(f'tutorials/{t}' for t in found - set(TUTORIALS))
     out = ['# Made by `python tools/house.py --sidebar` from the notebooks\' numbers (the one order of files, site and README);',
            '# custom_sidebar = true in pyproject.toml: nbdev leaves this file as it is. Read by Quarto and tools/preview.py.',
            'website:', '  sidebar:', '    contents:']
@@ -160,6 +165,14 @@ def main():
     a = p.parse_args()
     if a.sidebar: (ROOT/'nbs'/'sidebar.yml').write_text(sidebar())
     bad, stats = check()
+    side = [l.strip()[2:] for l in sidebar().splitlines() if l.strip().startswith('- ') and l.strip().endswith('.ipynb')]
+    readme = json.loads((ROOT/'nbs'/'index.ipynb').read_text())
+    pages = lambda n: n.removesuffix('.ipynb').split('/')[-1] if not re.match(r'\d\d_', n.split('/')[-1]) else n.split('/')[-1][3:-6]
+    want = [pages(n) for n in side if n != 'index.ipynb']
+    text = '\n'.join(''.join(c['source']) for c in readme['cells'])
+    got = [m for m in re.findall(r'\(https://llmnb\.github\.io/llmnb/([\w./]+?)\.html\)', text) if m.split('/')[-1] in want or m in want]
+    got = [g.split('/')[-1] for g in dict.fromkeys(got)]
+    if [w for w in want if w in got] != got: bad.append('the README table (nbs/index.ipynb) is not in the sidebar\'s order: ' + ' '.join(got))
     if (ROOT/'nbs'/'sidebar.yml').read_text() != sidebar(): bad.append('nbs/sidebar.yml is not in the notebooks\' order: run python tools/house.py --sidebar')
     if a.draw: print(draw(stats))
     if a.json: print(json.dumps(stats))

@@ -11,7 +11,7 @@ the browser check (`tools/site_check.py`; skipped, not failed, where Chromium is
 
     python tools/test.py                  # the default suite (fast, CPU, offline)
     python tools/test.py --flags slow     # also the slow cells
-    python tools/test.py nbs/12_models.gpt.ipynb # one notebook (the repository checks still run)
+    python tools/test.py nbs/22_models.gpt.ipynb # one notebook (the repository checks still run)
 """
 import argparse, os, re, subprocess, sys, time
 from pathlib import Path

@@ -103,6 +103,8 @@ def best_answer(cands:list, context:str, n_best:int=20)->dict:
     (v, s, e), p = best[0], torch.tensor([b[0] for b in best]).softmax(0)
     return dict(answer=context[s:e], start=s, end=e, score=p[0].item(), logit=v)
 
+
+# %% ../../nbs/44_tasks.qa.ipynb #522133fc
 @torch.no_grad()
 def answer_questions(model, # a model with a question-answering head (or fastai's adapter, a peft model...)
                      tok, # its fast tokenizer

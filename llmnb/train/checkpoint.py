@@ -99,21 +99,29 @@ class ExactResume(Callback):
         for k, v in st['recorder'].items(): setattr(r, k, list(v))
         r.smooth_loss.val, r.smooth_loss.count = torch.tensor(val), count
         if st.get('scaler') and getattr(self.learn, 'scaler', None) is not None: self.learn.scaler.load_state_dict(st['scaler'])
-    def before_train(self):
-        if self.offset: self.full, self.learn.dl = len(self.dl), _Skip(self.dl, self.offset)
-    def before_batch(self):
-        if not self.training: return
-        if self.offset: self.learn.pct_train = (self.epoch + (self.offset + self.iter) / self.full) / self.n_epoch
-        self.pos = (self.epoch, self.offset + self.iter)   # where the run is: what a checkpoint taken now continues from
-        if self.restore is not None:
-            rngs = self.restore['rng']
-            _set_rng_state(rngs[rank_distrib()] if rank_distrib() < len(rngs) else rngs[0])
-            self.restore = None
-    def after_train(self): self.offset = 0
     def after_fit(self):
         if self.skip: return
         self.pos = (self.n_epoch, 0)
         self.learn.from_epoch, self.restore = 0, None
+
+# %% ../../nbs/34_train.checkpoint.ipynb #80c0d7ab
+@patch
+def before_train(self:ExactResume):
+    if self.offset: self.full, self.learn.dl = len(self.dl), _Skip(self.dl, self.offset)
+
+@patch
+def before_batch(self:ExactResume):
+    if not self.training: return
+    if self.offset: self.learn.pct_train = (self.epoch + (self.offset + self.iter) / self.full) / self.n_epoch
+    self.pos = (self.epoch, self.offset + self.iter)   # where the run is: what a checkpoint taken now continues from
+    if self.restore is not None:
+        rngs = self.restore['rng']
+        _set_rng_state(rngs[rank_distrib()] if rank_distrib() < len(rngs) else rngs[0])
+        self.restore = None
+
+@patch
+def after_train(self:ExactResume): self.offset = 0
+
 
 # %% ../../nbs/34_train.checkpoint.ipynb #db178363
 @patch
@@ -263,6 +271,8 @@ def _agreed(sig:int|None)->int|None:
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
     return int(t) or None
 
+
+# %% ../../nbs/34_train.checkpoint.ipynb #ceb0b06d
 class SaveCheckpoint(Callback):
     "Save model, tokenizer, training state, model card and history to `path` every `every` optimizer steps, at the end of training, and when a signal stops the run."
     order = ExactResume.order + 1   # a due checkpoint is written as the next batch starts, with the random state it starts from

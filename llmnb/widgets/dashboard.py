@@ -46,20 +46,6 @@ class TrainingDashboard(SavesFigure, Callback):
     def after_backward(self):
         gs = [p.grad for p in self.learn.model.parameters() if p.grad is not None]
         self._gn = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.float()) for g in gs])).item() if gs else float('nan')
-    def after_batch(self):
-        if not self.training: return
-        now = time.perf_counter()
-        x = self.xb[0]['input_ids'] if isinstance(self.xb[0], dict) else self.xb[0]
-        tok_s = x.numel() / max(now - self._t, 1e-9); self._t = now
-        tp = getattr(self.learn, 'throughput', None)
-        mfu = (tp.mfu_at(tok_s) if tp is not None else None) or float('nan')
-        self.step += 1
-        d = self.data
-        for k, v in zip(('step', 'loss', 'lr', 'grad_norm', 'tokens_per_s', 'mfu'),
-                        (self.step, float(self.learn.smooth_loss), self.opt.hypers[-1]['lr'], self._gn, tok_s, mfu)): d[k].append(v)
-        if self.tok is not None and self.step % self.sample_every == 0: self._sample()
-        if self.show_ and self.step % self.every == 0: self.draw()
-        self._t = time.perf_counter()   # drawing and sampling are not training time
     def before_validate(self): self._t = None
     def after_epoch(self):
         if self.skip: return
@@ -67,11 +53,31 @@ class TrainingDashboard(SavesFigure, Callback):
         if vals.get('valid_loss') is not None: self.data['valid_step'].append(self.step); self.data['valid_loss'].append(float(vals['valid_loss']))
     def after_fit(self):
         if not self.skip and self.show_: self.draw()
-    def _sample(self):
-        m = unwrap(self.learn.model)
-        if m.can_generate() if hasattr(m, 'can_generate') else hasattr(m, 'generate'):   # causal LMs, not encoders
-            self.data['samples'].append((self.step, sample(m, self.tok, self.prompt, max_new_tokens=self.max_new_tokens, seed=0)[0]))
-            if self.show_: self.text.value = f'<b>step {self.step}</b><pre style="white-space:pre-wrap">{html.escape(self.data["samples"][-1][1])}</pre>'
+
+
+# %% ../../nbs/62_widgets.dashboard.ipynb #a982a43e
+@patch
+def after_batch(self:TrainingDashboard):
+    if not self.training: return
+    now = time.perf_counter()
+    x = self.xb[0]['input_ids'] if isinstance(self.xb[0], dict) else self.xb[0]
+    tok_s = x.numel() / max(now - self._t, 1e-9); self._t = now
+    tp = getattr(self.learn, 'throughput', None)
+    mfu = (tp.mfu_at(tok_s) if tp is not None else None) or float('nan')
+    self.step += 1
+    d = self.data
+    for k, v in zip(('step', 'loss', 'lr', 'grad_norm', 'tokens_per_s', 'mfu'),
+                    (self.step, float(self.learn.smooth_loss), self.opt.hypers[-1]['lr'], self._gn, tok_s, mfu)): d[k].append(v)
+    if self.tok is not None and self.step % self.sample_every == 0: self._sample()
+    if self.show_ and self.step % self.every == 0: self.draw()
+    self._t = time.perf_counter()   # drawing and sampling are not training time
+
+@patch
+def _sample(self:TrainingDashboard):
+    m = unwrap(self.learn.model)
+    if m.can_generate() if hasattr(m, 'can_generate') else hasattr(m, 'generate'):   # causal LMs, not encoders
+        self.data['samples'].append((self.step, sample(m, self.tok, self.prompt, max_new_tokens=self.max_new_tokens, seed=0)[0]))
+        if self.show_: self.text.value = f'<b>step {self.step}</b><pre style="white-space:pre-wrap">{html.escape(self.data["samples"][-1][1])}</pre>'
 
 # %% ../../nbs/62_widgets.dashboard.ipynb #a095f14a
 @patch

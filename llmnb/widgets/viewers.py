@@ -18,7 +18,7 @@ from fastcore.basics import patch
 from ..basics import unwrap
 from ..files import atomic_path
 from ..train.generate import context_len, token_text
-from ..models.seq2seq import shift_right
+from ..core import shift_right
 from ..models.vit import cls_attention, rollout_map
 
 # %% auto #0
@@ -101,9 +101,8 @@ def _pool(m:torch.Tensor, n:int=24)->torch.Tensor:
 def _rounded(m:torch.Tensor)->list: return (m * 1000).round().div(1000).tolist()
 
 # %% ../../nbs/60_widgets.viewers.ipynb #948b2117
-class AttentionViewer(SavesFigure, anywidget.AnyWidget):
-    "Attention of `model` on `text` (or a pair: a question and its context; an encoder–decoder's: its encoder's, its decoder's or the cross-attention): one head, all heads of a layer, or every layer × head; windowed for long inputs."
-    _esm, _css = _FRONT_END/'attention.js', _FRONT_END/'attention.css'   # the front end, read by anywidget
+class _AttentionControls(anywidget.AnyWidget):
+    "The viewer's state, synchronised with the page: what is shown and the controls that choose it, each checked as it is set."
     tokens = traitlets.List([]).tag(sync=True)   # the rows' (queries') tokens
     key_tokens = traitlets.List([]).tag(sync=True)   # the columns' tokens when they are others (cross-attention: the source's)
     parts = traitlets.List([]).tag(sync=True)    # an encoder–decoder's kinds of attention
@@ -118,6 +117,32 @@ class AttentionViewer(SavesFigure, anywidget.AnyWidget):
     window = traitlets.Int(64).tag(sync=True)
     selected = traitlets.Int(-1).tag(sync=True)   # pinned query row (in the window), -1 none
     data = traitlets.Dict({}).tag(sync=True)
+
+    @traitlets.validate('layer')
+    def _check_layer(self, p):
+        if not 0 <= p['value'] < self.n_layer: raise traitlets.TraitError(f"layer {p['value']} out of range: the model has {self.n_layer} layers (0 to {self.n_layer - 1})")
+        return p['value']
+    @traitlets.validate('head')
+    def _check_head(self, p):
+        if not 0 <= p['value'] < self.n_head: raise traitlets.TraitError(f"head {p['value']} out of range: each layer has {self.n_head} heads (0 to {self.n_head - 1})")
+        return p['value']
+    @traitlets.validate('view')
+    def _check_view(self, p):
+        if p['value'] not in ('head', 'heads', 'overview'): raise traitlets.TraitError(f"view {p['value']!r}: use 'head', 'heads' or 'overview'")
+        return p['value']
+    @traitlets.validate('part')
+    def _check_part(self, p):
+        ok = self.parts or ['self']
+        if p['value'] not in ok: raise traitlets.TraitError(f"attention {p['value']!r}: this model has {', '.join(map(repr, ok))}")
+        return p['value']
+    @traitlets.validate('start')
+    def _check_start(self, p): return max(0, min(p['value'], max(0, len(self.tokens) - self.window)))
+
+
+# %% ../../nbs/60_widgets.viewers.ipynb #bad90b24
+class AttentionViewer(SavesFigure, _AttentionControls):
+    "Attention of `model` on `text` (or a pair: a question and its context; an encoder–decoder's: its encoder's, its decoder's or the cross-attention): one head, all heads of a layer, or every layer × head; windowed for long inputs."
+    _esm, _css = _FRONT_END/'attention.js', _FRONT_END/'attention.css'   # the front end, read by anywidget
 
     def __init__(self, model, tok, text:str, window:int=64, layer:int=0, head:int=0, view:str='head', max_len:int|None=None,
                  target:str|None=None, # an encoder–decoder's target text (default: its own greedy output)
@@ -146,57 +171,47 @@ class AttentionViewer(SavesFigure, anywidget.AnyWidget):
 
     def __repr__(self): return f'AttentionViewer({"" if self.part == "self" else self.part + " "}{self.view}: layer {self.layer}, head {self.head} of {self.n_layer}×{self.n_head}, {len(self.tokens)} tokens)'
 
-    def set(self, **kw):
-        "Change several controls at once (`layer`, `head`, `view`, `start`, `window`), each checked, then redraw once."
-        self._batch = True
-        try:
-            for k, v in kw.items(): setattr(self, k, v)
-        finally: self._batch = False
-        self._update()
-        return self
-
-    @traitlets.validate('layer')
-    def _check_layer(self, p):
-        if not 0 <= p['value'] < self.n_layer: raise traitlets.TraitError(f"layer {p['value']} out of range: the model has {self.n_layer} layers (0 to {self.n_layer - 1})")
-        return p['value']
-    @traitlets.validate('head')
-    def _check_head(self, p):
-        if not 0 <= p['value'] < self.n_head: raise traitlets.TraitError(f"head {p['value']} out of range: each layer has {self.n_head} heads (0 to {self.n_head - 1})")
-        return p['value']
-    @traitlets.validate('view')
-    def _check_view(self, p):
-        if p['value'] not in ('head', 'heads', 'overview'): raise traitlets.TraitError(f"view {p['value']!r}: use 'head', 'heads' or 'overview'")
-        return p['value']
-    @traitlets.validate('part')
-    def _check_part(self, p):
-        ok = self.parts or ['self']
-        if p['value'] not in ok: raise traitlets.TraitError(f"attention {p['value']!r}: this model has {', '.join(map(repr, ok))}")
-        return p['value']
     @traitlets.observe('part')
     def _part_changed(self, change):
         if not hasattr(self, '_parts'): return
         self._load(change['new'])
         if not getattr(self, '_batch', False): self._update()   # changed in the browser: redraw now (`set` redraws at its end)
-    @traitlets.validate('start')
-    def _check_start(self, p): return max(0, min(p['value'], max(0, len(self.tokens) - self.window)))
-
     @traitlets.observe('layer', 'head', 'view', 'start', 'window')
     def _changed(self, change):
         if not getattr(self, '_batch', False): self._update()   # `set` redraws once at its end
 
-    def _window(self)->slice: return slice(self.start, min(self.start + self.window, len(self.tokens)))
-    def _kwindow(self)->slice: return slice(0, min(self.window, len(self.key_tokens))) if self.key_tokens else self._window()
-    def matrices(self)->torch.Tensor:
-        "What the current view shows: `(1, w, k)` for a head, `(n_head, w, k)` for all heads, `(n_layer, n_head, p, q)` pooled for the overview."
-        s, k, w = self._window(), self._kwindow(), self.weights
-        if self.view == 'overview': return torch.stack([torch.stack([_pool(m) for m in l]) for l in w[:, :, s, k]])
-        if self.view == 'heads': return w[self.layer, :, s, k]
-        return w[self.layer, self.head, s, k][None]
-    def _update(self):
-        if not hasattr(self, 'weights'): return
-        m = self.matrices()
-        self.data = dict(kind=self.view, mats=_rounded(m))
-        self.selected = -1 if self.selected >= m.shape[-1] else self.selected
+
+# %% ../../nbs/60_widgets.viewers.ipynb #60896ae1
+@patch
+def set(self:AttentionViewer, **kw):
+    "Change several controls at once (`layer`, `head`, `view`, `start`, `window`), each checked, then redraw once."
+    self._batch = True
+    try:
+        for k, v in kw.items(): setattr(self, k, v)
+    finally: self._batch = False
+    self._update()
+    return self
+
+@patch
+def _window(self:AttentionViewer)->slice: return slice(self.start, min(self.start + self.window, len(self.tokens)))
+@patch
+def _kwindow(self:AttentionViewer)->slice: return slice(0, min(self.window, len(self.key_tokens))) if self.key_tokens else self._window()
+
+@patch
+def matrices(self:AttentionViewer)->torch.Tensor:
+    "What the current view shows: `(1, w, k)` for a head, `(n_head, w, k)` for all heads, `(n_layer, n_head, p, q)` pooled for the overview."
+    s, k, w = self._window(), self._kwindow(), self.weights
+    if self.view == 'overview': return torch.stack([torch.stack([_pool(m) for m in l]) for l in w[:, :, s, k]])
+    if self.view == 'heads': return w[self.layer, :, s, k]
+    return w[self.layer, self.head, s, k][None]
+
+@patch
+def _update(self:AttentionViewer):
+    if not hasattr(self, 'weights'): return
+    m = self.matrices()
+    self.data = dict(kind=self.view, mats=_rounded(m))
+    self.selected = -1 if self.selected >= m.shape[-1] else self.selected
+
 
 # %% ../../nbs/60_widgets.viewers.ipynb #4ff066c5
 @patch
@@ -255,7 +270,6 @@ class ImageAttentionViewer(SavesFigure, widgets.VBox):
         for w in (self.layer_w, self.query_w, self.view_w): w.observe(lambda _: self._draw(), 'value')
         super().__init__([widgets.HBox([self.view_w, self.layer_w, self.query_w]), self.picture])
         self._draw()
-
     def __repr__(self): return f'ImageAttentionViewer({self.view_w.value}: layer {self.layer_w.value}, query {self.query_w.value}, {len(self.att)} layers × {self.att[0].shape[1]} heads)'
     def set(self, layer:int|None=None, query:int|None=None, view:str|None=None):
         "Change the view as the controls do."
@@ -263,14 +277,6 @@ class ImageAttentionViewer(SavesFigure, widgets.VBox):
         if layer is not None: self.layer_w.value = layer % len(self.att)
         if query is not None: self.query_w.value = query
         return self
-    def maps(self)->torch.Tensor:
-        "The maps drawn: per head `(nh, h, w)`, or the rollout `(1, h, w)`."
-        if self.view_w.value == 'rollout': return rollout_map(self.att)
-        return cls_attention(self.att, self.layer_w.value, self.query_w.value)[0]
-    def _draw(self):
-        fig = self.figure()
-        buf = io.BytesIO(); fig.savefig(buf, format='png', bbox_inches='tight', dpi=90); plt.close(fig)
-        self.picture.value = buf.getvalue()
     def figure(self, ax_size:float=1.8):
         "The image, then each map drawn over it (brighter: more attention), as a matplotlib figure."
         maps, (H, W) = self.maps(), self.img.shape[:2]
@@ -289,3 +295,17 @@ class ImageAttentionViewer(SavesFigure, widgets.VBox):
         for ax in axs.flat: ax.axis('off')
         fig.suptitle(what, fontsize=9); plt.tight_layout()
         return fig
+
+# %% ../../nbs/60_widgets.viewers.ipynb #c640d923
+@patch
+def maps(self:ImageAttentionViewer)->torch.Tensor:
+    "The maps drawn: per head `(nh, h, w)`, or the rollout `(1, h, w)`."
+    if self.view_w.value == 'rollout': return rollout_map(self.att)
+    return cls_attention(self.att, self.layer_w.value, self.query_w.value)[0]
+
+@patch
+def _draw(self:ImageAttentionViewer):
+    fig = self.figure()
+    buf = io.BytesIO(); fig.savefig(buf, format='png', bbox_inches='tight', dpi=90); plt.close(fig)
+    self.picture.value = buf.getvalue()
+
