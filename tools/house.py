@@ -130,7 +130,7 @@ def draw(stats:dict)->str:
         mods = [m.split('.')[-1] for m in stats['families'][f]]
         deps = ', '.join(f'{d} ({n})' for d, n in sorted(stats['family_imports'].get(f, {}).items(), key=lambda kv: FAMILIES.index(kv[0])))
         out.append(f'{f:>8} | {" ".join(mods)}')
-        out.append(f'{"":>8} |   imports: {deps or "nothing of llmnb"}')
+        out.append(f'{"":>8} |   imports: {deps or "no other family"}')
     return '\n'.join(out)
 
 SECTIONS = dict(ground='Ground floor', data='Data', models='Models', train='Training', tasks='Tasks', apps='Applications', widgets='Widgets')

@@ -120,6 +120,7 @@ def main():
     p.add_argument('--out', default=str(ROOT/'_site_check'), help='folder for the screenshots (replaced)')
     p.add_argument('--chromium', default=next(filter(None, map(shutil.which, ('chromium', 'chromium-browser', 'google-chrome'))), None))
     p.add_argument('--search', default='attention', help='the word the search box must find on its own page')
+    p.add_argument('--search-page', default='models.attention', help='the page the search must find (its name without .html)')
     a = p.parse_args()
     if not a.chromium: sys.exit('no Chromium found: install it (apt-get install chromium) or pass --chromium PATH')
     site = Path(a.site).resolve()
@@ -128,7 +129,7 @@ def main():
     pages, listed = meta['pages'], entries(meta['sidebar'])
     side_n = len(listed)
     shots = fresh_folder(a.out, '.llmnb-site-check', ROOT/'_site_check')
-    target = next((p for p in pages if Path(p).stem == a.search), None)
+    target = next((p for p in pages if Path(p).stem == a.search_page), None)
     failures, t0 = [], time.time()
     fail = lambda page, msg: failures.append(f'{page}: {msg}')
     for p in pages:
@@ -149,7 +150,7 @@ def main():
         for name, base, sh in (('file', file_base, shots), ('http', http_base, None)):
             seen, n_links = check_pages(page, site, base, pages, side_n, sh, lambda pg, m, n=name: fail(f'{n} {pg}', m))
             found = check_search(page, base, target, a.search, shots/'search.png' if sh else None) if target else []
-            if target is None: fail(name, f'no page named {a.search}.html for the search check')
+            if target is None: fail(name, f'no page named {a.search_page}.html for the search check')
             elif target not in found: fail(f'{name} {target}', f'search for {a.search!r} does not list {target}: {found[:5]}')
             res[name] = dict(pages=len(seen), internal_links=n_links, images=sum(len(i['images']) for i in seen.values()),
                              formulas=sum(i['math'] for i in seen.values()), search_results=len(found))

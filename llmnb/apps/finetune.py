@@ -1,4 +1,4 @@
-"""The fine-tuning recipe as a function and a command: `finetune` and `llmnb-finetune`, their settings one `FinetuneSettings` object written once, for every task of the registry ([tasks.core](40_tasks.core.ipynb)): checks before any work, checkpoints that resume exactly, LoRA, distillation, several processes.
+"""The fine-tuning recipe as a function and a command: `finetune` and `llmnb-finetune`, their settings one `FinetuneSettings` object written once, for every task of the registry (`tasks.core`): checks before any work, checkpoints that resume exactly, LoRA, distillation, several processes.
 
 Docs: https://llmnb.github.io/llmnb/apps.finetune.html.md"""
 
