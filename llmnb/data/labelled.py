@@ -118,12 +118,13 @@ def encode_labels(train:Dataset, valid:Dataset|None=None, multi_label:bool=False
 
 # %% ../../nbs/12_data.labelled.ipynb #cc64be62
 def _sorted_idxs(lengths:torch.Tensor, bs:int, shuffle:bool, generator:torch.Generator|None=None)->list[int]:
-    "Indices in batches of similar length: sorted (validation), or shuffled chunks of 50 batches sorted inside (training)."
+    "Indices in batches of similar length: sorted (validation), or shuffled chunks of 50 batches sorted inside (training), the one short batch last."
     if not shuffle: return lengths.argsort(descending=True, stable=True).tolist()
     perm = torch.randperm(len(lengths), generator=generator)
     chunks = [c[lengths[c].argsort(descending=True, stable=True)] for c in perm.split(bs * 50)]
     batches = [b for c in chunks for b in c.split(bs)]
-    return torch.cat([batches[i] for i in torch.randperm(len(batches), generator=generator)]).tolist()
+    order = [batches[i] for i in torch.randperm(len(batches), generator=generator)]
+    return torch.cat([b for b in order if len(b) == bs] + [b for b in order if len(b) < bs]).tolist()   # a short batch last: the loader cuts every bs
 
 def pad_batch(ids:list, pad_id:int, left:bool=False)->dict:
     "Pad lists of token ids to the longest, on the right (`left`: on the left, as `generate` wants prompts): `input_ids` and `attention_mask` tensors."
