@@ -134,16 +134,14 @@ def _free_port()->str:
         s.bind(('127.0.0.1', 0))
         return str(s.getsockname()[1])
 
-def _fork_can_train(tries:int=2)->bool:
-    "Whether a process forked from this one can run autograd: not once this one has started autograd's device threads (a `torch.compile`d backward does). Asked twice: one probe that fails by chance is not the rule."
+def _fork_can_train()->bool:
+    "Whether a process forked from this one can run autograd: not once this one has started autograd's device threads (a `torch.compile`d backward does)."
     if not hasattr(os, 'fork'): return True
-    for _ in range(tries):
-        pid = os.fork()
-        if pid == 0:   # the child: one tiny backward, and out
-            try: torch.ones(1, requires_grad=True).sum().backward(); os._exit(0)
-            except BaseException: os._exit(1)
-        if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0: return True
-    return False
+    pid = os.fork()
+    if pid == 0:   # the child: one tiny backward, and out
+        try: torch.ones(1, requires_grad=True).sum().backward(); os._exit(0)
+        except BaseException: os._exit(1)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
 
 def _picklable(o)->bool:
     try: pickle.dumps(o); return True
