@@ -19,7 +19,8 @@ __all__ = ['hf_logits', 'HFModel', 'unwrap']
 
 # %% ../nbs/03_basics.ipynb #7abf7502
 def hf_logits(out)->torch.Tensor:
-    "The logits of a HF model's output: `.logits`, or a span head's start and end logits stacked, `(B, T, 2)` (question answering: one tensor, as fastai wants)."
+    "The logits of a HF model's output: `.logits`; a detector's class scores and boxes side by side, `(B, Q, C + 1 + 4)`; or a span head's start and end logits stacked, `(B, T, 2)` (one tensor, as fastai wants)."
+    if 'pred_boxes' in out: return torch.cat([out.logits, out.pred_boxes.to(out.logits.dtype)], -1)
     return out.logits if 'logits' in out else torch.stack((out.start_logits, out.end_logits), -1)
 
 class HFModel(nn.Module):

@@ -38,9 +38,9 @@ __all__ = ['FinetuneSettings', 'FinetuneCommand', 'finetune', 'llmnb_finetune']
 class _RunSettings(Settings):
     "What every fine-tuning run is set by: the model and data, the task, the schedule, the output folder."
     model:str|Path|None = setting(None, 'HF model name or folder (default: chat: SmolLM2-135M-Instruct; else MiniLM if installed, else the newest runs/gpt-*); in Python also a model')
-    train:str|Path|None = setting(None, "training file or folder (csv, tsv, jsonl; chat: jsonl of messages; question_answering: SQuAD json or jsonl; image_classification: a folder with a subfolder per class, or fashion-mnist, mnist, digits) or hub dataset; in Python also a DataFrame or Dataset (default: the task's own: the embedded docstring task; chat: chatterbot's conversations; translation: Debian's English-German messages; summarization: the standard library's functions; question_answering: templated iso-codes questions; image_classification: fashion-mnist)")
+    train:str|Path|None = setting(None, "training file or folder (csv, tsv, jsonl; chat: jsonl of messages; question_answering: SQuAD json or jsonl; image_classification: a folder with a subfolder per class, or fashion-mnist, mnist, digits; object_detection: a COCO json or a folder with one, or digit-canvases, fashion-canvases; video_classification: a folder with a subfolder per class of video files or frame folders) or hub dataset; in Python also a DataFrame or Dataset (default: the task's own: the embedded docstring task; chat: chatterbot's conversations; translation: Debian's English-German messages; summarization: the standard library's functions; question_answering: templated iso-codes questions; image_classification: fashion-mnist; object_detection: digit canvases; video_classification: moving-digit clips)")
     valid:str|Path|None = setting(None, 'validation file (default: a tenth of train, held out)')
-    task:str = setting('classification', "'classification', 'multi_label', 'regression', 'chat', 'translation', 'summarization', 'question_answering' or 'image_classification' (a task of the registry that reads data)")
+    task:str = setting('classification', "'classification', 'multi_label', 'regression', 'chat', 'translation', 'summarization', 'question_answering', 'image_classification', 'object_detection' or 'video_classification' (a task of the registry that reads data)")
     text_col:str = setting('text', 'the column of the texts')
     label_col:str = setting('label', 'the column of the labels')
     epochs:int = setting(1, 'epochs with the whole model unfrozen', at_least(1))
@@ -81,9 +81,13 @@ class FinetuneSettings(_RunSettings):
     teacher:str|Path|None = setting(None, 'distillation: a model fine-tuned on the same task with the same tokenizer (folder or name), that the student learns from too')
     temperature:float = setting(2., 'distillation: both distributions are softened by this temperature', above(0))
     alpha:float = setting(0.5, "distillation: the weight of the teacher's term (1 - alpha: the labels')", within(0, 1))
-    patch_size:int = setting(4, 'image_classification with a fresh ViT (no --model): the side of a patch, in pixels; it must divide the image side', at_least(1))
-    image_size:int|None = setting(None, "image_classification with a fresh ViT: the side images are resized to (default: the training images' most common width)", at_least(1))
+    patch_size:int|None = setting(None, 'image_classification, object_detection with a fresh model (no --model): the side of a patch, in pixels, dividing the image side (default: 4 for a ViT, 8 for a YOLOS)', at_least(1))
+    image_size:int|None = setting(None, "image_classification, object_detection with a fresh model: the side images are resized to (default: the training images' most common width; detection: their largest side)", at_least(1))
+    num_queries:int|None = setting(None, 'object_detection with a fresh YOLOS: its detection tokens, the most objects it can find in an image (default: twice the most of a training image, at least 10)', at_least(1))
     image_col:str|None = setting(None, 'image_classification: the column of images in a hub data set (default: the first column of images)')
+    num_frames:int = setting(8, 'video_classification: frames of a clip (sampled evenly from longer clips; the video pipeline reads as many)', at_least(1))
+    attention_type:str = setting('divided_space_time', "video_classification with a fresh TimeSformer: divided_space_time (time, then space), joint_space_time, or space_only (a ViT on each frame, averaged: the control)", one_of('divided_space_time', 'joint_space_time', 'space_only'))
+    tubelet_size:int = setting(2, "video_classification with a fresh TimeSformer: frames a patch spans (2: ViViT's tubelets, each token sees motion; 1: TimeSformer's one-frame patches); it must divide --num-frames", at_least(1))
     augment:str = setting('light', "image_classification: augmentation of the training images: full (fastai's aug_transforms), light (small rotations and zooms, flips, lighting) or none", one_of(*AUGMENT))
 
     def processes(self)->int: return world_size()   # the processes training together (the command: those it will launch)

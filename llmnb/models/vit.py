@@ -88,6 +88,15 @@ def resize_positions(wpe:torch.Tensor, # learned positions `(1, 1 + n·n, C)`: [
     grid = F.interpolate(grid, size=(h, w), mode='bicubic', align_corners=False)     # (1, C, h, w)
     return torch.cat([wpe[:, :1], grid.permute(0, 2, 3, 1).reshape(1, h * w, -1)], 1)   # (1, 1 + h·w, C)
 
+def _check_pixels(c, H:int, W:int, interpolate:bool|None)->int:
+    "The patch side of config `c`, after an error for images of `H`×`W` pixels that the model cannot read."
+    s, p = c.image_size, c.patch_size
+    if (H, W) != (s, s) and not interpolate:
+        raise ValueError(f'images of {H}×{W} pixels, but the model reads {s}×{s}: resize them (the image processor saved with the model does), '
+                         'or pass interpolate_pos_encoding=True')
+    if H % p or W % p: raise ValueError(f'images of {H}×{W} pixels do not cut into {p}×{p} patches: resize them to a multiple of {p}')
+    return p
+
 # %% ../../nbs/25_models.vit.ipynb #85c28d45
 class ViTModel(ViTPreTrainedModel):
     "The ViT body: patch embeddings, a learned [CLS] token, learned positions, `n_layer` pre-LN bidirectional blocks, a final LayerNorm, optional pooler."
@@ -107,22 +116,23 @@ class ViTModel(ViTPreTrainedModel):
 
     def get_input_embeddings(self): return self.patch_embed
 
-    def forward(self, pixel_values=None, output_attentions=None, output_hidden_states=None, interpolate_pos_encoding=None, return_dict=None, **kwargs):
-        output_attentions, output_hidden_states, return_dict = output_flags(self.config, output_attentions, output_hidden_states, return_dict)
+    def embed(self, pixel_values, interpolate_pos_encoding=None):
+        "The sequence the blocks read: [CLS], then the patches, with their positions; `(B, 1 + N, C)`."
         B, _, H, W = pixel_values.shape
-        s, p = self.config.image_size, self.config.patch_size
-        if (H, W) != (s, s) and not interpolate_pos_encoding:
-            raise ValueError(f'images of {H}×{W} pixels, but the model reads {s}×{s}: resize them (the image processor saved with the model does), '
-                             'or pass interpolate_pos_encoding=True')
-        if H % p or W % p: raise ValueError(f'images of {H}×{W} pixels do not cut into {p}×{p} patches: resize them to a multiple of {p}')
+        p = _check_pixels(self.config, H, W, interpolate_pos_encoding)
         x = self.patch_embed(pixel_values.to(self.patch_embed.proj.weight.dtype))     # (B, N, C)
         x = torch.cat([self.cls_token.expand(B, -1, -1), x], 1)                         # (B, 1 + N, C)
-        x = self.drop(x + resize_positions(self.wpe, H // p, W // p))
+        return x + resize_positions(self.wpe, H // p, W // p)
+
+    def forward(self, pixel_values=None, output_attentions=None, output_hidden_states=None, interpolate_pos_encoding=None, return_dict=None,
+                attention_mask=None, inputs_embeds=None, **kwargs):   # a 4-D boolean mask (True: may attend); the sequence itself, embedded
+        output_attentions, output_hidden_states, return_dict = output_flags(self.config, output_attentions, output_hidden_states, return_dict)
+        x = self.drop(self.embed(pixel_values, interpolate_pos_encoding) if inputs_embeds is None else inputs_embeds)   # (B, T, C)
         plain = output_attentions or self.config._attn_implementation == 'eager'      # the plain path: weights formed
         hs, ws = (), ()
         for block in self.h:
             if output_hidden_states: hs += (x,)
-            x, w = block(x, None, None, plain)
+            x, w = block(x, attention_mask, None, plain)
             if output_attentions: ws += (w,)
         if output_hidden_states: hs += (x,)                                             # before the final LayerNorm, as HF's ViT
         x = self.ln_f(x)

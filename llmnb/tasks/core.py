@@ -23,7 +23,8 @@ from ..train.learner import hf_learner
 from ..train.generate import generate_batch
 
 # %% auto #0
-__all__ = ['TASKS', 'TASK_MODULES', 'Task', 'register_task', 'load_tasks', 'get_task', 'TaskLearner', 'finetune_learner']
+__all__ = ['TASKS', 'TASK_MODULES', 'Task', 'register_task', 'load_tasks', 'get_task', 'TaskLearner', 'finetune_learner',
+           'model_learner']
 
 # %% ../../nbs/40_tasks.core.ipynb #cd619555
 @dataclass
@@ -55,7 +56,7 @@ class Task:
 
 # %% ../../nbs/40_tasks.core.ipynb #38e2271d
 TASKS = {}   # name -> Task, in the order their modules registered them
-TASK_MODULES = ['classification', 'chat', 'text2text', 'qa', 'images']   # the modules of llmnb.tasks that register the tasks that ship
+TASK_MODULES = ['classification', 'chat', 'text2text', 'qa', 'images', 'detection', 'video']   # the modules of llmnb.tasks that register the tasks that ship
 
 def register_task(task:Task)->Task:
     "Add `task` to the registry (replacing one of the same name)."
@@ -170,3 +171,14 @@ def finetune_learner(model, # a model, a folder, or a HF model name (`resolve_mo
     learn.task = t
     if freeze if freeze is not None else t.new_head: learn.freeze()
     return learn
+
+# %% ../../nbs/40_tasks.core.ipynb #a319ebc8
+def model_learner(dls, model, task:str, new:Callable, # `new(**config)`: a new llmnb model for `dls`
+                  keys:tuple, # the keywords that configure a new model (`n_layer`, `n_embd`...)
+                  lr:float, **kwargs)->Learner: # `keys`' values, and `finetune_learner`'s arguments
+    "The `task`'s `Learner` on a new model (`new`, trained from zero: not frozen) if `model` is None, else on `model` (pretrained: frozen first)."
+    cfg = {k: kwargs.pop(k) for k in keys if k in kwargs}
+    fresh = model is None
+    if fresh: model = new(**cfg)
+    elif cfg: raise TypeError(f'{", ".join(cfg)} configure a new model, not a pretrained one: leave them out, or the model')
+    return finetune_learner(model, dls, task, lr=lr, freeze=not fresh, **kwargs)

@@ -14,7 +14,7 @@ from ..train.bridge import CrossEntropyLossFlat   # fastai's, on plain tensors
 from ..train.metrics import classification_metrics
 from ..data.images import image_dataloaders, read_images, image_items, image_processor, image_stats, image_shapes, BUILTIN_IMAGES
 from ..models.vit import ViTConfig, ViTForImageClassification
-from .core import Task, TaskLearner, register_task, finetune_learner, _labels_kw
+from .core import Task, TaskLearner, register_task, model_learner, _labels_kw
 
 # %% auto #0
 __all__ = ['new_vit', 'vit_learner']
@@ -51,7 +51,7 @@ def _fresh_vit(t:Task, s):
 def _image_test(t:Task, learn, s)->dict:
     "Accuracy on the test split of the training images' source (a named set's, a folder's `test/`), scored once after training; nothing if it has none."
     src = _source(t, s)
-    has_test = src in BUILTIN_IMAGES or isinstance(src, (str, Path)) and (Path(src).expanduser()/'test').is_dir() or isinstance(src, DatasetDict) and 'test' in src
+    has_test = isinstance(src, str) and src in BUILTIN_IMAGES or isinstance(src, (str, Path)) and (Path(src).expanduser()/'test').is_dir() or isinstance(src, DatasetDict) and 'test' in src
     if not has_test or s.valid is not None and str(s.valid) == str(src): return {}
     ds = read_images(src, 'test', s.image_col, s.label_col)
     p, y = learn.get_preds(dl=learn.dls.test_dl(image_items(ds), with_labels=True))
@@ -71,8 +71,5 @@ def vit_learner(dls, # image loaders (`image_data.image_dataloaders`)
                 lr:float=1e-3,
                 **kwargs)->TaskLearner: # a new ViT's config (`n_layer`, `n_head`, `n_embd`, `n_inner`, `dropout`), and `finetune_learner`'s arguments
     "fastai's `vision_learner` for Vision Transformers: the `image_classification` task's `Learner`, on a new llmnb ViT (trained from zero) or a pretrained model."
-    cfg = {k: kwargs.pop(k) for k in ('n_layer', 'n_head', 'n_embd', 'n_inner', 'dropout') if k in kwargs}
-    fresh = model is None
-    if fresh: model = new_vit(dls.labels, dls.size, patch_size, **cfg)
-    elif cfg: raise TypeError(f'vit_learner: {", ".join(cfg)} configure a new ViT, not a pretrained model')
-    return finetune_learner(model, dls, 'image_classification', lr=lr, freeze=not fresh, **kwargs)
+    return model_learner(dls, model, 'image_classification', lambda **cfg: new_vit(dls.labels, dls.size, patch_size, **cfg),
+                         ('n_layer', 'n_head', 'n_embd', 'n_inner', 'dropout'), lr, **kwargs)

@@ -18,7 +18,7 @@ from fastcore.foundation import L
 
 # %% auto #0
 __all__ = ['transformer_splitter', 'DLView', 'validating', 'HFLearner', 'CrossEntropyLossFlat', 'BCEWithLogitsLossFlat',
-           'MSELossFlat']
+           'MSELossFlat', 'ModelLoss']
 
 # %% ../../nbs/30_train.bridge.ipynb #36f2066a
 _PEFT_TRAINED = ('lora_', 'modules_to_save', 'trainable_tokens_')   # what peft trains: adapters, full copies of new heads, new tokens' rows
@@ -85,3 +85,13 @@ def MSELossFlat(*args, axis:int=-1, floatify:bool=True, **kwargs):
     "fastai's `MSELossFlat` on plain tensors"
     return _PlainLoss(nn.MSELoss, *args, axis=axis, floatify=floatify, is_2d=False, **kwargs)
 
+
+# %% ../../nbs/30_train.bridge.ipynb #3434a07f
+class ModelLoss:
+    "The loss a HF model computed itself (its `labels` given with the inputs): `out.loss` of the `HFModel` it is bound to, as HF's `Trainer` reads it."
+    def __init__(self, model:nn.Module|None=None): self.model = model   # the adapter (`hf_learner` binds it)
+    def __call__(self, pred, *y)->torch.Tensor:
+        if self.model is None: raise RuntimeError('ModelLoss is bound to no model: build the Learner with hf_learner, or pass ModelLoss(learn.model)')
+        return self.model.out.loss
+    def activation(self, x): return x
+    def decodes(self, x): return x

@@ -20,7 +20,7 @@ from functools import partial
 from fastai.imports import noop   # fastai's own, the one `learn.no_logging()` sets (not fastcore's)
 from fastcore.foundation import L
 from ..core import world_size, InputError
-from .bridge import HFLearner, transformer_splitter, CrossEntropyLossFlat
+from .bridge import HFLearner, transformer_splitter, CrossEntropyLossFlat, ModelLoss
 from .metrics import TokenAccuracy, TokenPerplexity
 from .speed import Throughput, GCFreeze, adamw, mixed_precision_cb
 from .checkpoint import ExactResume, NaNGuard
@@ -59,7 +59,7 @@ def _interactive()->bool:
 # %% ../../nbs/37_train.learner.ipynb #ade098f5
 def hf_learner(dls, # fastai `DataLoaders` whose batches are `(x, y)`, `x` a tensor of ids or a dict of model inputs
                model:nn.Module, # ours or any `transformers` model
-               loss_func, # loss of `(logits, y)`
+               loss_func, # loss of `(logits, y)`, or `ModelLoss()`: the model's own (its labels among the inputs)
                metrics=None, # fastai metrics
                lr:float=1e-3, # default learning rate (`lr_max` of `fit_one_cycle`)
                wd:float=0.1, # decoupled weight decay on weight matrices (not LayerNorms, not biases)
@@ -81,6 +81,7 @@ def hf_learner(dls, # fastai `DataLoaders` whose batches are `(x, y)`, `x` a ten
     if world_size() > 1 and not any(isinstance(c, Distributed) for c in L(cbs)): cb.append(Distributed())   # inside a launch
     learn = (learner_cls or HFLearner)(dls, HFModel(model, compile=compile), loss_func=loss_func, opt_func=partial(adamw, betas=betas, eps=eps),
                     lr=lr, wd=wd, splitter=transformer_splitter, wd_bn_bias=False, metrics=metrics, cbs=cb + L(cbs), **kwargs)
+    if isinstance(loss_func, ModelLoss) and loss_func.model is None: loss_func.model = learn.model   # the adapter: its `out` holds the loss
     if not _interactive() and hasattr(learn, 'progress'): learn.remove_cb(ProgressCallback).add_cb(PlainProgress())
     if rank_distrib(): silence(learn)   # one process reports
     return learn

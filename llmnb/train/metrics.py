@@ -13,12 +13,13 @@ from ..basics import unwrap   # fastai imported quietly first
 from fastai.learner import Metric, AvgLoss
 from ..core import all_ranks
 from .generate import generate_batch
+from ..models.matching import detections, cxcywh_to_xyxy
 from ..data.pairs import placeholders
 
 # %% auto #0
 __all__ = ['confusion_matrix', 'prf_from_counts', 'mcc_from_cm', 'Counts', 'CountMetric', 'classification_metrics', 'perplexity',
            'TokenAccuracy', 'TokenPerplexity', 'BitsPerDim', 'classification_report', 'placeholder_accuracy',
-           'text_scores', 'SharedScore', 'generation_metrics', 'assistant_loss']
+           'text_scores', 'SharedScore', 'generation_metrics', 'coco_map', 'detection_metrics', 'assistant_loss']
 
 # %% ../../nbs/32_train.metrics.ipynb #ac8567f7
 def confusion_matrix(preds:torch.Tensor, targs:torch.Tensor, n_classes:int)->torch.Tensor:
@@ -241,6 +242,40 @@ def generation_metrics(kinds=('bleu', 'chrf'), # 'bleu', 'chrf', 'rouge', 'place
     gen = _Generated(every, max_n, kinds, **generate_kwargs)
     keys = [k for kind in kinds for k in _KEYS[kind]] + ['gen_len']
     return [SharedScore(gen, k, first=i == 0) for i, k in enumerate(keys)]
+
+# %% ../../nbs/32_train.metrics.ipynb #d9ccff9c
+def coco_map(preds:list[dict], # per image: `boxes` (n, 4) as x0, y0, x1, y1 in pixels, `scores` (n,), `labels` (n,)
+             targs:list[dict])->dict: # per image: `boxes` (m, 4), `labels` (m,)
+    "COCO's mean average precision over IoU .50:.95 (`map`), at .50 (`map_50`) and .75 (`map_75`), and the recall of 100 detections an image (`mar_100`)."
+    from torchmetrics.detection import MeanAveragePrecision   # (imported when first used: it is slow to import)
+    m = MeanAveragePrecision(box_format='xyxy', iou_type='bbox', backend='faster_coco_eval')
+    m.update(preds, targs)
+    r = m.compute()
+    return {k: float(r[k]) for k in ('map', 'map_50', 'map_75', 'mar_100')}
+
+# %% ../../nbs/32_train.metrics.ipynb #1314396e
+class _Detected:
+    "The validation set's detections and true boxes, in pixels, per image; scored once per validation (`coco_map`)."
+    def __init__(self): self.reset()
+    def reset(self): self.preds, self.targs, self._scores = [], [], None
+    def add(self, learn):
+        p, y = learn.pred.detach().float().cpu(), learn.yb[0]
+        sizes = torch.stack([t['orig_size'] for t in y]).cpu()                  # (B, 2): height, width
+        self.preds += detections(p[..., :-4], p[..., -4:], sizes)
+        scale = torch.stack([sizes[:, 1], sizes[:, 0], sizes[:, 1], sizes[:, 0]], -1).float()
+        self.targs += [dict(boxes=cxcywh_to_xyxy(t['boxes'].float().cpu()) * s, labels=t['class_labels'].cpu()) for t, s in zip(y, scale)]
+    def gather(self):
+        "Every process's images, in rank order."
+        parts = all_ranks((self.preds, self.targs))
+        self.preds, self.targs, self._scores = [p for ps, _ in parts for p in ps], [t for _, ts in parts for t in ts], None
+    def scores(self)->dict:
+        if self._scores is None: self._scores = coco_map(self.preds, self.targs) if self.preds else {}
+        return self._scores
+
+def detection_metrics(keys=('map', 'map_50'))->list[SharedScore]:
+    "fastai metrics of a detector: COCO's mAP@[.5:.95] and mAP@.5 (and any key of `coco_map`), from one holder of the validation set's detections."
+    d = _Detected()
+    return [SharedScore(d, k, first=i == 0) for i, k in enumerate(keys)]
 
 # %% ../../nbs/32_train.metrics.ipynb #b98864de
 @torch.no_grad()

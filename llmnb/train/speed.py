@@ -83,9 +83,10 @@ def flops_per_token(model:nn.Module, seq_len:int)->float:
     return 2 * n + 4 * n_train + 12 * c.num_hidden_layers * c.hidden_size * seq_len
 
 def _batch_tokens(x:torch.Tensor, model:nn.Module)->tuple[int, int]:
-    "Tokens in batch `x` and the length of its sequences: ids `(B, T)`; images `(B, C, H, W)` are a ViT's patches and its [CLS] token."
-    if x.ndim == 4 and (p := getattr(unwrap(model).config, 'patch_size', None)):
-        T = (x.shape[-2] // p) * (x.shape[-1] // p) + 1
+    "Tokens in batch `x` and the length of its sequences: ids `(B, T)`; images `(B, C, H, W)` are a ViT's patches, its [CLS] token and a detector's detection tokens; clips `(B, F, C, H, W)`, the patches of every frame (of every tubelet)."
+    c = unwrap(model).config
+    if x.ndim in (4, 5) and (p := getattr(c, 'patch_size', None)):
+        T = (x.shape[-2] // p) * (x.shape[-1] // p) * (x.shape[1] // getattr(c, 'tubelet_size', 1) if x.ndim == 5 else 1) + 1 + getattr(c, 'num_detection_tokens', 0)
         return x.shape[0] * T, T
     return x.numel(), x.shape[-1]
 
@@ -112,7 +113,7 @@ class Throughput(Callback):
         self.tokens, self.fpt, self.steps, self.t0 = 0, None, [], time.perf_counter()
     def after_batch(self):
         if not self.training: return
-        x = self.xb[0]['input_ids'] if isinstance(self.xb[0], dict) else self.xb[0]
+        x = self.xb[0][getattr(unwrap(self.model), 'main_input_name', 'input_ids')] if isinstance(self.xb[0], dict) else self.xb[0]
         n, T = _batch_tokens(x, self.model)
         self.tokens += n
         now = time.perf_counter()
