@@ -125,14 +125,14 @@ class ViTModel(ViTPreTrainedModel):
         return x + resize_positions(self.wpe, H // p, W // p)
 
     def forward(self, pixel_values=None, output_attentions=None, output_hidden_states=None, interpolate_pos_encoding=None, return_dict=None,
-                attention_mask=None, inputs_embeds=None, **kwargs):   # a 4-D boolean mask (True: may attend); the sequence itself, embedded
+                sequence=None, sequence_mask=None, **kwargs):   # the sequence itself, embedded (YOLOS adds tokens); a 4-D boolean mask (True: may attend)
         output_attentions, output_hidden_states, return_dict = output_flags(self.config, output_attentions, output_hidden_states, return_dict)
-        x = self.drop(self.embed(pixel_values, interpolate_pos_encoding) if inputs_embeds is None else inputs_embeds)   # (B, T, C)
+        x = self.drop(self.embed(pixel_values, interpolate_pos_encoding) if sequence is None else sequence)   # (B, T, C)
         plain = output_attentions or self.config._attn_implementation == 'eager'      # the plain path: weights formed
         hs, ws = (), ()
         for block in self.h:
             if output_hidden_states: hs += (x,)
-            x, w = block(x, attention_mask, None, plain)
+            x, w = block(x, sequence_mask, None, plain)
             if output_attentions: ws += (w,)
         if output_hidden_states: hs += (x,)                                             # before the final LayerNorm, as HF's ViT
         x = self.ln_f(x)
