@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib, sys
 from dataclasses import dataclass
 from pathlib import Path
+from datasets import DatasetDict
 from typing import Callable
 import torch
 from ..basics import unwrap   # fastai imported quietly first
@@ -23,8 +24,8 @@ from ..train.learner import hf_learner
 from ..train.generate import generate_batch
 
 # %% auto #0
-__all__ = ['TASKS', 'TASK_MODULES', 'Task', 'register_task', 'load_tasks', 'get_task', 'TaskLearner', 'finetune_learner',
-           'model_learner']
+__all__ = ['TASKS', 'TASK_MODULES', 'Task', 'register_task', 'load_tasks', 'get_task', 'train_source', 'test_source',
+           'TaskLearner', 'finetune_learner', 'model_learner']
 
 # %% ../../nbs/40_tasks.core.ipynb #cd619555
 @dataclass
@@ -87,6 +88,17 @@ def _train_valid(t:Task, s)->tuple:
     if s.train is not None: return s.train, s.valid
     sp = t.corpus()
     return sp['train'], sp['valid'] if s.valid is None else s.valid
+
+def train_source(t:Task, s):
+    "The training data of settings `s`: `s.train`, else the task's own (`t.corpus()`)."
+    return t.corpus() if s.train is None else s.train
+
+def test_source(t:Task, s, named=())->object|None:
+    "The training data's source if it has a test split to score once after training (a name in `named`, a folder with `test/`, a `DatasetDict` with `test`) that is not the validation data; else None."
+    src = train_source(t, s)
+    has = (isinstance(src, str) and src in named or isinstance(src, (str, Path)) and (Path(src).expanduser()/'test').is_dir()
+           or isinstance(src, DatasetDict) and 'test' in src)
+    return src if has and not (s.valid is not None and str(s.valid) == str(src)) else None
 
 # %% ../../nbs/40_tasks.core.ipynb #3becafc7
 class TaskLearner(HFLearner):

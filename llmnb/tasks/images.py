@@ -6,15 +6,13 @@ Docs: https://llmnb.github.io/llmnb/tasks.images.html.md"""
 
 # %% ../../nbs/45_tasks.images.ipynb #0f2feaa8
 from __future__ import annotations
-from pathlib import Path
-from datasets import DatasetDict
 from transformers import AutoModelForImageClassification, AutoImageProcessor
 from ..core import InputError
 from ..train.bridge import CrossEntropyLossFlat   # fastai's, on plain tensors
 from ..train.metrics import classification_metrics
 from ..data.images import image_dataloaders, read_images, image_items, image_processor, image_stats, image_shapes, BUILTIN_IMAGES
 from ..models.vit import ViTConfig, ViTForImageClassification
-from .core import Task, TaskLearner, register_task, model_learner, _labels_kw
+from .core import Task, TaskLearner, register_task, model_learner, train_source, test_source, _labels_kw
 
 # %% auto #0
 __all__ = ['new_vit', 'vit_learner']
@@ -24,13 +22,9 @@ def _fashion()->str:
     "Fashion-MNIST: 60,000 28×28 grey images of clothes in 10 classes, from Debian's `dataset-fashion-mnist` (`llmnb.data.images.fashion_mnist`)"
     return 'fashion-mnist'   # a name `read_images` and `image_dataloaders` know
 
-def _source(t:Task, s):
-    "The training images: `s.train`, else the task's corpus."
-    return t.corpus() if s.train is None else s.train
-
 def _image_data(t:Task, proc, s):
     "The `image_classification` task's data (`image_data.image_dataloaders`), read at the processor's size and statistics."
-    return image_dataloaders(_source(t, s), s.valid, bs=s.bs, processor=proc, seed=s.seed, label_col=s.label_col, image_col=s.image_col, augment=s.augment)
+    return image_dataloaders(train_source(t, s), s.valid, bs=s.bs, processor=proc, seed=s.seed, label_col=s.label_col, image_col=s.image_col, augment=s.augment)
 
 def new_vit(classes:list[str], image_size:int, patch_size:int=4, **kwargs)->ViTForImageClassification:
     "A fresh llmnb ViT classifier for `classes` of `image_size`² images (config `kwargs`: `n_layer`, `n_head`, `n_embd`, `dropout`...)."
@@ -43,16 +37,14 @@ def new_vit(classes:list[str], image_size:int, patch_size:int=4, **kwargs)->ViTF
 
 def _fresh_vit(t:Task, s):
     "A new llmnb ViT for the training images, and the image processor of their size and statistics."
-    ds = read_images(_source(t, s), 'train', s.image_col, s.label_col)
+    ds = read_images(train_source(t, s), 'train', s.image_col, s.label_col)
     size = s.image_size or image_shapes(ds).most_common(1)[0][0][1]   # the most common width (the loaders say what they convert)
     return new_vit(ds.features['label'].names, size, s.patch_size or 4), image_processor(size, *image_stats(ds, size=size))
 
 # %% ../../nbs/45_tasks.images.ipynb #857e54b5
 def _image_test(t:Task, learn, s)->dict:
     "Accuracy on the test split of the training images' source (a named set's, a folder's `test/`), scored once after training; nothing if it has none."
-    src = _source(t, s)
-    has_test = isinstance(src, str) and src in BUILTIN_IMAGES or isinstance(src, (str, Path)) and (Path(src).expanduser()/'test').is_dir() or isinstance(src, DatasetDict) and 'test' in src
-    if not has_test or s.valid is not None and str(s.valid) == str(src): return {}
+    if (src := test_source(t, s, BUILTIN_IMAGES)) is None: return {}
     ds = read_images(src, 'test', s.image_col, s.label_col)
     p, y = learn.get_preds(dl=learn.dls.test_dl(image_items(ds), with_labels=True))
     return dict(test_accuracy=float((p.argmax(-1) == y).float().mean()), test_images=len(ds))

@@ -6,15 +6,13 @@ Docs: https://llmnb.github.io/llmnb/tasks.video.html.md"""
 
 # %% ../../nbs/47_tasks.video.ipynb #8dfc5246
 from __future__ import annotations
-from pathlib import Path
-from datasets import DatasetDict
 from transformers import AutoModelForVideoClassification, AutoImageProcessor
 from ..train.bridge import CrossEntropyLossFlat   # fastai's, on plain tensors
 from ..train.metrics import classification_metrics
 from ..data.clips import clip_dataloaders, read_clips, clip_items, clip_processor, clip_stats, BUILTIN_CLIPS
 from ..models.timesformer import TimesformerConfig, TimesformerForVideoClassification
-from .core import Task, TaskLearner, register_task, _labels_kw, model_learner
-from .images import _source   # the training data: `s.train`, else the task's corpus
+from .core import Task, TaskLearner, register_task, _labels_kw, model_learner, train_source, test_source
+
 
 # %% auto #0
 __all__ = ['new_timesformer', 'video_learner']
@@ -26,7 +24,7 @@ def _moving()->str:
 
 def _clip_data(t:Task, proc, s):
     "The `video_classification` task's data (`clips.clip_dataloaders`), read at the processor's size and statistics."
-    return clip_dataloaders(_source(t, s), s.valid, bs=s.bs, num_frames=getattr(s, 'num_frames', 8), processor=proc, seed=s.seed)
+    return clip_dataloaders(train_source(t, s), s.valid, bs=s.bs, num_frames=getattr(s, 'num_frames', 8), processor=proc, seed=s.seed)
 
 def new_timesformer(classes:list[str], num_frames:int, image_size:int, patch_size:int=4, attention_type:str='divided_space_time',
                     tubelet_size:int=1, **kwargs)->TimesformerForVideoClassification:
@@ -37,7 +35,7 @@ def new_timesformer(classes:list[str], num_frames:int, image_size:int, patch_siz
 
 def _fresh_timesformer(t:Task, s):
     "A new llmnb TimeSformer for the training clips, and the image processor of their size and statistics."
-    ds = read_clips(_source(t, s), 'train', getattr(s, 'num_frames', 8), getattr(s, 'image_size', None))
+    ds = read_clips(train_source(t, s), 'train', getattr(s, 'num_frames', 8), getattr(s, 'image_size', None))
     T, size = ds.features['video'].shape[:2]
     model = new_timesformer(ds.features['label'].names, T, size, getattr(s, 'patch_size', None) or 4,
                             getattr(s, 'attention_type', None) or 'divided_space_time', getattr(s, 'tubelet_size', None) or 2)
@@ -46,9 +44,7 @@ def _fresh_timesformer(t:Task, s):
 # %% ../../nbs/47_tasks.video.ipynb #aad88e23
 def _clip_test(t:Task, learn, s)->dict:
     "Accuracy on the test split of the training clips' source (the moving digits' test clips, a folder's `test/`), scored once after training; nothing if it has none."
-    src = _source(t, s)
-    has_test = isinstance(src, str) and src in BUILTIN_CLIPS or isinstance(src, (str, Path)) and (Path(src).expanduser()/'test').is_dir() or isinstance(src, DatasetDict) and 'test' in src
-    if not has_test or s.valid is not None and str(s.valid) == str(src): return {}
+    if (src := test_source(t, s, BUILTIN_CLIPS)) is None: return {}
     ds = read_clips(src, 'test', learn.dls.num_frames, learn.dls.size)
     p, y = learn.get_preds(dl=learn.dls.test_dl(clip_items(ds), with_labels=True))
     return dict(test_accuracy=float((p.argmax(-1) == y).float().mean()), test_clips=len(ds))
