@@ -24,3 +24,10 @@ if _script() and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handle
     _signal.signal(_signal.SIGINT, _starting); _signal.signal(_signal.SIGTERM, _starting)
 
 from .models import gpt as _gpt, bert as _bert, seq2seq as _seq2seq  # registration with the Auto classes (and the text2text pipeline) happens on import
+
+def __getattr__(name:str):
+    "`llmnb.estimate` (what a training run will cost: `llmnb.train.estimate.estimate`), imported when first asked for: `import llmnb` stays light."
+    if name == 'estimate':
+        from .train.estimate import estimate
+        return estimate
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -7,6 +7,7 @@ Docs: https://llmnb.github.io/llmnb/apps.pretrain.html.md"""
 # %% ../../nbs/50_apps.pretrain.ipynb #3373b728
 from __future__ import annotations
 import dataclasses, json, math, time
+import psutil
 from pathlib import Path
 from fastcore.meta import delegates
 import datasets
@@ -33,9 +34,11 @@ from ..train.checkpoint import SaveCheckpoint
 from ..core import world_size
 from fastai.callback.core import Callback, CancelTrainException, CancelFitException
 from fastai.torch_core import rank_distrib
+from ..train.estimate import estimate
 
 # %% auto #0
-__all__ = ['lr_at', 'StepSchedule', 'PretrainSettings', 'pretrain', 'PretrainCommand', 'llmnb_pretrain']
+__all__ = ['lr_at', 'StepSchedule', 'PretrainSettings', 'gpt_config', 'process_seconds', 'TargetLoss', 'pretrain', 'dry_run',
+           'PretrainCommand', 'llmnb_pretrain']
 
 # %% ../../nbs/50_apps.pretrain.ipynb #0593e385
 def lr_at(it:int, lr:float, min_lr:float, warmup_iters:int, max_iters:int)->float:
@@ -67,6 +70,8 @@ class StepSchedule(Callback):
         if self.training and self.train_iter >= self.max_iters and self.iter + 1 < self.n_iter: raise CancelTrainException()
 
 # %% ../../nbs/50_apps.pretrain.ipynb #5a70cd5d
+_GPT_ONLY = ('bias', 'position_embedding', 'qk_norm', 'activation', 'zero_init_residual', 'untied_head', 'logit_softcap')   # the speedrun's options
+
 @dataclasses.dataclass
 class _Trained(Settings):
     "What is trained: the corpus, its tokenizer and the model's shape."
@@ -74,6 +79,8 @@ class _Trained(Settings):
                                                  'in Python also a list of strings or a Dataset', flag='data')
     column:str = setting('text', 'text column of json/csv/tsv/hub data')
     encoding:str = setting('utf-8', 'the encoding of text files in --data (e.g. latin-1)')
+    sample_by:str = setting('paragraph', "text files: a document per 'paragraph', 'line' or whole 'document' (one document: its first characters train, its last validate)",
+                            one_of('paragraph', 'line', 'document'))
     valid_pct:float = setting(0.1, 'validation fraction of the corpus', within(0, 1, True, True))
     tokenizer:str|Path = setting('char', "'char', 'bpe', or a tokenizer folder / HF name")
     vocab_size:int|None = setting(None, "BPE vocabulary size (default 4096); the model's vocabulary size for a loaded tokenizer", at_least(2))
@@ -84,9 +91,20 @@ class _Trained(Settings):
     n_embd:int = setting(128, 'width: the size of a token\'s vector, a multiple of --n-head', at_least(1))
     block_size:int = setting(128, 'context length in tokens', at_least(1))
     dropout:float = setting(0.0, 'dropout (0 for short runs on much data)', within(0, 1, hi_open=True))
+    bias:bool = setting(True, "biases in the GPT's linear layers and LayerNorms (nanoGPT's CPU recipe: --no-bias)")
+    position_embedding:str = setting('learned', "GPT positions: 'learned' (GPT-2's table) or 'rope' (rotary, in attention)", one_of('learned', 'rope'))
+    qk_norm:bool = setting(False, "GPT: RMS-normalise each head's queries and keys (QK-norm)")
+    activation:str = setting('gelu', "the GPT MLP's activation: 'gelu' (exact, nanoGPT's) or 'relu2' (ReLU², Primer's)", one_of('gelu', 'relu2'))
+    zero_init_residual:bool = setting(False, 'GPT: the projections into the residual stream start at zero')
+    untied_head:bool = setting(False, 'GPT: an output layer of its own instead of the token embedding')
+    logit_softcap:float|None = setting(None, 'GPT: squash the logits into (-c, c) as c·tanh(logits/c)', above(0))
     def check(self):
         if self.n_embd % self.n_head: raise InputError(f'argument --n-embd: {self.n_embd} is not a multiple of --n-head {self.n_head} '
                                                        '(each head takes n_embd / n_head dimensions): change one of them')
+        if self.arch != 'gpt' and (set_ := [f for f in _GPT_ONLY if getattr(self, f) != _DEFAULTS[f]]):
+            raise InputError(f'argument --{set_[0].replace("_", "-")}: an option of --arch gpt, not of --arch {self.arch}: drop it')
+
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(_Trained)}
 
 # %% ../../nbs/50_apps.pretrain.ipynb #76e9467b
 @dataclasses.dataclass
@@ -103,7 +121,9 @@ class PretrainSettings(_Trained):
     clip:float = setting(1.0, 'gradient clipping (global norm; 0: none)', at_least(0))
     grad_accum:int = setting(1, 'batches per optimizer step', at_least(1))
     eval_interval:int = setting(200, 'steps between evaluations (one progress-table row each)', at_least(1))
-    eval_iters:int|None = setting(100, 'validation batches per evaluation (in Python, None: the whole validation set)', at_least(1))
+    eval_iters:int|None = setting(100, 'validation batches per evaluation (0 or, in Python, None: the whole validation set)', at_least(0))
+    target_loss:float|None = setting(None, 'stop at the first evaluation whose validation loss is at most this, and say how long it took from the start of the process', above(0))
+    optimizer:str = setting('adamw', "'adamw', or 'muon': Muon on the blocks' matrices, AdamW on the rest", one_of('adamw', 'muon'))
     seed:int = setting(1337, 'seeds the split, the weights, the batches and the samples')
     mixed_precision:str|None = setting(None, "'bf16' or 'fp16' (CUDA)", one_of('bf16', 'fp16', 'no', 'fp32'))
     compile:bool = setting(False, 'torch.compile the model')
@@ -124,8 +144,9 @@ class PretrainSettings(_Trained):
 
 # %% ../../nbs/50_apps.pretrain.ipynb #156b6378
 _FREE = ('samples', 'max_new_tokens', 'temperature', 'top_k', 'top_p', 'prompt', 'save_every', 'report_to', 'compile',
-         'max_iters', 'epochs')   # a resumed run may change these: what it prints, samples and saves, and (said) a longer schedule
+         'max_iters', 'epochs', 'target_loss')   # a resumed run may change these: what it prints, samples and saves, and (said) a longer schedule
 _UNSAVED = ('column', 'encoding')   # not in run.json: the runs saved before they were settings compare equal
+_LATER = (*_GPT_ONLY, 'optimizer', 'target_loss', 'sample_by')   # in run.json only when not at their defaults: the runs saved before they existed compare equal
 
 def _last_values(st:dict)->dict:
     "The validation results a checkpoint's recorder holds (its last row: train loss, valid loss, accuracy, perplexity, ...)."
@@ -190,7 +211,8 @@ def _repairs(model, tok, texts:list[str], block_size:int, seed:int)->list[tuple[
 # %% ../../nbs/50_apps.pretrain.ipynb #0a9f6795
 def _start(s:PretrainSettings)->tuple[Path, dict]:
     "The run's output folder, checked, and its arguments (what `run.json` keeps), checked against the run it resumes."
-    run = run_args({k: v for k, v in s.as_dict().items() if k not in _UNSAVED}, 'llmnb.apps.pretrain.pretrain')
+    d = {f.name: f.default for f in dataclasses.fields(s)}
+    run = run_args({k: v for k, v in s.as_dict().items() if k not in _UNSAVED and not (k in _LATER and v == d[k])}, 'llmnb.apps.pretrain.pretrain')
     out = check_out(s.out, s.resume, s.overwrite, name=s.arch)
     if s.resume: run = check_resume(out, run, s.allow_changes, free=_FREE, flags=dict(corpus='data'))
     return out, run
@@ -198,23 +220,37 @@ def _start(s:PretrainSettings)->tuple[Path, dict]:
 def _data(s:PretrainSettings, out:Path, say)->tuple:
     "The corpus split for validation, the tokenizer (trained, loaded, or the resumed run's) and the loaders of blocks."
     set_seed(s.seed)
-    sp = split_corpus(load_corpus(s.corpus, column=s.column, encoding=s.encoding), s.valid_pct, s.seed)
+    sp = split_corpus(load_corpus(s.corpus, column=s.column, encoding=s.encoding, sample_by=s.sample_by), s.valid_pct, s.seed)
     tok = AutoTokenizer.from_pretrained(out) if s.resume else _load_tokenizer(s.tokenizer, sp['train'], s.vocab_size, s.arch == 'bert', s.block_size)
     say(f'corpus: {len(sp["train"]):,} train / {len(sp["valid"]):,} valid documents; tokenizer: {s.tokenizer}, {len(tok)} tokens')
     dls = lm_dataloaders(sp, tok, s.block_size, s.bs, mlm=s.arch == 'bert', infill=s.arch == 'seq2seq',
-                         train_batches=s.eval_interval if s.epochs is None else None, valid_batches=s.eval_iters)
+                         train_batches=s.eval_interval if s.epochs is None else None, valid_batches=s.eval_iters or None)
     return sp, tok, dls
 
 # %% ../../nbs/50_apps.pretrain.ipynb #3175c5a4
+def gpt_config(s:_Trained, cfg:dict)->GPTConfig:
+    "The `GPTConfig` of the settings `s` (shape in `cfg`): exact GELU as nanoGPT, or the speedrun's options asked for."
+    return GPTConfig(**cfg, activation_function='relu2' if s.activation == 'relu2' else 'gelu', bias=s.bias, position_embedding=s.position_embedding,
+                     qk_norm=s.qk_norm, zero_init_residual=s.zero_init_residual, tie_word_embeddings=not s.untied_head,
+                     final_logit_softcapping=s.logit_softcap)
+
+def _shape_of(s:_Trained, tok)->dict:
+    "The model's config values: the settings' shape, the tokenizer's vocabulary (or the larger `vocab_size` asked for with a loaded one) and special tokens."
+    return dict(vocab_size=max(len(tok), s.vocab_size or 0) if s.tokenizer not in ('char', 'bpe') else len(tok),
+                block_size=s.block_size, n_layer=s.n_layer, n_head=s.n_head, n_embd=s.n_embd, dropout=s.dropout,
+                bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+
+def _new_model(s:_Trained, cfg:dict):
+    "A GPT, BERT or encoder–decoder of the settings' architecture and `cfg`'s shape, from random weights."
+    return (GPT(gpt_config(s, cfg)) if s.arch == 'gpt' else BERTForMaskedLM(BERTConfig(**cfg)) if s.arch == 'bert'
+            else Seq2Seq(_seq2seq_config(cfg)))
+
 def _model(s:PretrainSettings, tok, out:Path, say):
     "A GPT, BERT or encoder–decoder of the settings' shape from random weights (the resumed run's shape checked), with its sampling defaults."
-    cfg = dict(vocab_size=max(len(tok), s.vocab_size or 0) if s.tokenizer not in ('char', 'bpe') else len(tok),
-               block_size=s.block_size, n_layer=s.n_layer, n_head=s.n_head, n_embd=s.n_embd, dropout=s.dropout,
-               bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    cfg = _shape_of(s, tok)
     if s.resume: _check_same(AutoConfig.from_pretrained(out), {k: v for k, v in cfg.items() if s.arch != 'seq2seq' or k != 'block_size'}, out)
     set_seed(s.seed)
-    model = (GPT(GPTConfig(**cfg, activation_function='gelu')) if s.arch == 'gpt' else BERTForMaskedLM(BERTConfig(**cfg)) if s.arch == 'bert'
-             else Seq2Seq(_seq2seq_config(cfg)))   # exact GELU, as nanoGPT
+    model = _new_model(s, cfg)
     if s.arch == 'gpt': model.generation_config = GenerationConfig(
         do_sample=True, temperature=s.temperature, top_k=s.top_k, top_p=s.top_p, max_new_tokens=s.max_new_tokens,
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
@@ -231,10 +267,27 @@ def _learner(s:PretrainSettings, dls, model, n_params:int, tok, out:Path, run:di
     cbs = [SaveCheckpoint(out, every=s.save_every or (s.eval_interval if budget else None), tok=tok, run_config=run),
            *report_cbs(s.report_to, subfolder(out, 'runs'))]
     if budget: cbs.append(StepSchedule(s.lr, s.min_lr, s.warmup_iters, s.max_iters))
+    if s.target_loss is not None: cbs.append(TargetLoss(s.target_loss))
     learn = lm_learner(dls, model, lr=s.lr, wd=s.wd, betas=(0.9, s.beta2), clip=s.clip or None, grad_accum=s.grad_accum,
-                       mixed_precision=s.mixed_precision, compile=s.compile, cbs=cbs)
+                       mixed_precision=s.mixed_precision, compile=s.compile, optimizer=s.optimizer, cbs=cbs)
     if not show: silence(learn)
     return learn
+
+# %% ../../nbs/50_apps.pretrain.ipynb #2650f94c
+def process_seconds()->float:
+    "Seconds since this process started (as the operating system counts it: interpreter start and imports included)."
+    return time.time() - psutil.Process().create_time()
+
+class TargetLoss(Callback):
+    "Stop training at the first evaluation whose validation loss is at most `target`; `reached`, `seconds` (from process start) and `step` say when."
+    order = 95   # after the recorder, the checkpoint (the model that reached it is saved) and the schedule
+    def __init__(self, target:float): self.target, self.reached, self.seconds, self.step = target, False, None, None
+    def after_epoch(self):
+        names = list(self.recorder.metric_names[1:])
+        if self.reached or not self.recorder.values or 'valid_loss' not in names: return
+        if (v := self.recorder.values[-1][names.index('valid_loss')]) is not None and v <= self.target:
+            self.reached, self.seconds, self.step = True, process_seconds(), self.learn.train_iter
+            raise CancelFitException()
 
 # %% ../../nbs/50_apps.pretrain.ipynb #7bc2bc66
 def _fit(s:PretrainSettings, learn, out:Path, say)->dict|None:
@@ -278,6 +331,10 @@ def _pretrain(s:PretrainSettings)->dict:
         return dict(done, n_params=n_params, seconds=time.time() - t0, out=str(out), samples=[], learn=learn, tok=tok)
     res = dict(_results(learn), n_params=n_params, seconds=time.time() - t0, out=str(out))
     say(f'\nvalid loss {res["valid_loss"]:.4f}, perplexity {res["perplexity"]:.2f}, token accuracy {res["accuracy"]:.3f} after {res["steps"]} steps')
+    if (tl := next((cb for cb in learn.cbs if isinstance(cb, TargetLoss)), None)) is not None:
+        res.update(target_loss=tl.target, target_reached=tl.reached, target_seconds=tl.seconds, target_step=tl.step)
+        say(f'target {tl.target}: reached at step {tl.step}, {tl.seconds:.1f} s after the process started' if tl.reached else
+            f'target {tl.target}: not reached in {res["steps"]} steps (raise --max-iters, or train a larger model)')
     if rank_distrib(): return dict(res, learn=learn, tok=tok)   # the other processes of a launch are done
     res['samples'] = _show_samples(s, model, tok, sp['valid'], say)
     say(f'\nsaved to {out}  (load it with AutoModelFor{dict(gpt="CausalLM", bert="MaskedLM", seq2seq="Seq2SeqLM")[s.arch]}.from_pretrained after `import llmnb`)')
@@ -296,11 +353,27 @@ def _summary(s:PretrainSettings)->dict:
     "`pretrain`'s results without the learner and tokenizer (what a launch hands back)."
     return {k: v for k, v in _pretrain(s).items() if k not in ('learn', 'tok')}
 
+def dry_run(s:PretrainSettings, num_processes:int=1)->str:
+    "What the run of `s` will cost, from `estimate`: the model is built on the `meta` device (shapes only), nothing is trained or written."
+    if s.tokenizer == 'bpe': tok = train_tokenizer(['a b'], 'bpe', 2, bert=s.arch == 'bert')   # the specials; the size is vocab_size's
+    else: tok = _load_tokenizer(s.tokenizer, split_corpus(load_corpus(s.corpus, column=s.column, encoding=s.encoding, sample_by=s.sample_by),
+                                                          s.valid_pct, s.seed)['train'] if s.tokenizer == 'char' else None, s.vocab_size, s.arch == 'bert', s.block_size)
+    cfg = _shape_of(s, tok)
+    if s.tokenizer == 'bpe': cfg['vocab_size'] = s.vocab_size or 4096
+    with torch.device('meta'): model = _new_model(s, cfg)
+    dev = 'cuda' if torch.cuda.is_available() else 'cpu'
+    e = estimate(model, tokens=None if s.epochs else s.max_iters * s.bs * s.block_size, batch=s.bs // num_processes, seq_len=s.block_size, device=dev,
+                 dtype=torch.bfloat16 if s.mixed_precision in ('bf16', 'fp16') else torch.float32, optimizer=s.optimizer)
+    return (f'llmnb-pretrain --dry-run: a {s.arch.upper()} of {s.n_layer} layers x {s.n_head} heads x {s.n_embd} wide, block {s.block_size}, '
+            f'vocabulary {cfg["vocab_size"]:,}; batches of {s.bs} x {s.block_size} tokens' + (f' on {num_processes} processes' if num_processes > 1 else '')
+            + ('' if s.epochs else f', {s.max_iters:,} steps') + '\n' + str(e))
+
 @dataclasses.dataclass
 class PretrainCommand(PretrainSettings):
     "Pretrain a GPT (or a BERT, or an encoder–decoder) from scratch on a corpus and save it as a Hugging Face folder."
     num_processes:int = setting(1, 'train on N processes (GPUs, or CPU processes without GPUs) through accelerate; --bs is the global batch', at_least(1))
     debug:bool = setting(False, 'show the traceback of user errors too (also: LLMNB_DEBUG=1)')
+    dry_run:bool = setting(False, 'print what the run will cost (parameters, FLOPs, memory, time) and exit without training')
     def settings(self)->PretrainSettings:
         "The recipe's settings, without the command's own."
         return PretrainSettings(**{f.name: getattr(self, f.name) for f in dataclasses.fields(PretrainSettings)})
@@ -311,5 +384,6 @@ def llmnb_pretrain(argv:list[str]|None=None): # the command's arguments (default
     with command('llmnb-pretrain', a.debug):
         c = PretrainCommand(**vars(a))   # checked here, before processes are launched: a bad value is one line
         datasets.disable_progress_bars(); hf_logging.disable_progress_bar()   # the progress table is enough
+        if c.dry_run: return print(dry_run(c.settings(), c.num_processes))
         with run_lock(c.out): r = launch(_summary, c.settings(), num_processes=c.num_processes)
         print(json.dumps({k: v for k, v in r.items() if k != 'samples'}))

@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['causal_mask', 'padding_mask', 'plain_attention', 'attention', 'MultiHeadAttention']
+__all__ = ['causal_mask', 'padding_mask', 'plain_attention', 'attention', 'rotary_angles', 'rotate', 'MultiHeadAttention']
 
 # %% ../../nbs/20_models.attention.ipynb #071adb7c
 def causal_mask(t_q:int, # number of queries
@@ -60,13 +60,30 @@ def attention(q, k, v, # `(B, nh, T_q, hs)`, `(B, nh, T_k, hs)`, `(B, nh, T_k, h
         return y.to(torch.get_autocast_dtype('cpu')), None
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p, is_causal=is_causal), None
 
+# %% ../../nbs/20_models.attention.ipynb #259b0fa8
+def rotary_angles(position_ids:torch.Tensor, # `(B|1, T)` positions
+                  head_dim:int, # dimensions of a head (even)
+                  theta:float=10000.): # the base of the frequencies
+    "RoPE's `(cos, sin)`, each `(B|1, T, head_dim)`: the angle of position p in frequency i is p·θ^(-2i/head_dim), repeated for both halves."
+    inv = theta ** -(torch.arange(0, head_dim, 2, device=position_ids.device, dtype=torch.float) / head_dim)   # (hs/2,)
+    f = position_ids[..., None].float() * inv                                                                  # (B|1, T, hs/2)
+    f = torch.cat([f, f], -1)                                                                                 # (B|1, T, hs)
+    return f.cos(), f.sin()
+
+def rotate(x, # queries or keys, `(..., hs)`: `(B, nh, T, hs)`, or `(B, T, 2, nh, hs)` for both at once
+           cos, sin): # from `rotary_angles`, with dimensions added to broadcast to `x` (`cos[:, None]` for `(B, nh, T, hs)`)
+    "Rotate each pair of dimensions (i, i + hs/2) of `x` by its position's angle."
+    x1, x2 = x.chunk(2, -1)
+    return x * cos + torch.cat([-x2, x1], -1) * sin
+
 # %% ../../nbs/20_models.attention.ipynb #616fd9bd
 class MultiHeadAttention(nn.Module):
     "Multi-head (self-)attention with a fused QKV projection, SDPA, optional weights and KV cache."
-    def __init__(self, n_embd:int, n_head:int, dropout:float=0., bias:bool=True, is_causal:bool=False, layer_idx:int=0):
+    def __init__(self, n_embd:int, n_head:int, dropout:float=0., bias:bool=True, is_causal:bool=False, layer_idx:int=0,
+                 qk_norm:bool=False): # RMS-normalise each head's queries and keys (QK-norm)
         super().__init__()
         if n_embd % n_head: raise ValueError(f'n_embd ({n_embd}) must be divisible by n_head ({n_head})')
-        self.n_embd, self.n_head, self.dropout, self.is_causal, self.layer_idx = n_embd, n_head, dropout, is_causal, layer_idx
+        self.n_embd, self.n_head, self.dropout, self.is_causal, self.layer_idx, self.qk_norm = n_embd, n_head, dropout, is_causal, layer_idx, qk_norm
         self.c_attn = nn.Linear(n_embd, 3*n_embd, bias=bias)   # q, k, v for all heads in one matmul
         self.c_proj = nn.Linear(n_embd, n_embd, bias=bias)     # mixes the heads' outputs
         self.resid_dropout = nn.Dropout(dropout)
@@ -74,11 +91,16 @@ class MultiHeadAttention(nn.Module):
     def forward(self, x, # `(B, T, C)`
                 mask:torch.Tensor|None=None, # boolean, broadcastable to `(B, nh, T, T_k)`
                 cache=None, # a `transformers` `Cache` to read and extend, or `None`
-                output_attentions:bool=False): # also return the `(B, nh, T, T_k)` weights (plain path)
+                output_attentions:bool=False, # also return the `(B, nh, T, T_k)` weights (plain path)
+                rope:tuple|None=None): # `(cos, sin)` of `rotary_angles`: rotate queries and keys by their positions
         B, T, C = x.shape
         q, k, v = self.c_attn(x).split(self.n_embd, dim=2)                      # 3 × (B, T, C)
         q, k, v = [t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)   # (B, nh, T, hs)
                    for t in (q, k, v)]
+        if self.qk_norm: q, k = F.rms_norm(q, (q.size(-1),)), F.rms_norm(k, (k.size(-1),))   # unit RMS per head
+        if rope is not None:                                                     # positions, before caching
+            cos, sin = (a[:, None] for a in rope)                                 # (B|1, 1, T, hs)
+            q, k = rotate(q, cos, sin), rotate(k, cos, sin)
         past = None
         if cache is not None:
             past = int(cache.get_seq_length(self.layer_idx))                      # tokens cached before these

@@ -16,14 +16,15 @@ from transformers.modeling_outputs import BaseModelOutputWithPast, CausalLMOutpu
 try: from transformers import initialization as init   # transformers 5: skips weights already loaded
 except ImportError: from torch.nn import init
 from transformers.utils.deprecation import deprecate_kwarg
-from .blocks import GPT2_NAMES, Block, classification_loss, output_flags, attn_mask, packed_mask
+from .blocks import GPT2_NAMES, Block, classification_loss, output_flags, attn_mask, packed_mask, ReLU2
+from .attention import rotary_angles
 
 # %% auto #0
 __all__ = ['GPT', 'GPTConfig', 'GPTPreTrainedModel', 'GPTModel', 'GPTForCausalLM', 'last_token', 'GPTForSequenceClassification',
            'from_gpt2']
 
 # %% ../../nbs/22_models.gpt.ipynb #06952f45
-_GELUS = {'gelu_new': 'tanh', 'gelu_pytorch_tanh': 'tanh', 'gelu': 'none'}   # HF's names -> `nn.GELU(approximate=...)`
+_GELUS = {'gelu_new': 'tanh', 'gelu_pytorch_tanh': 'tanh', 'gelu': 'none', 'relu2': None}   # HF's names -> `nn.GELU(approximate=...)`; None: ReLU²
 
 class GPTConfig(PretrainedConfig):
     "Configuration of a `GPT`, with GPT-2's names (and HF's standard names mapped onto them)."
@@ -37,17 +38,24 @@ class GPTConfig(PretrainedConfig):
                  n_embd:int=768, # width of the residual stream
                  dropout:float=0.0, # dropout on embeddings, attention weights and residual branches
                  bias:bool=True, # biases in Linear layers and LayerNorms (GPT-2: True)
-                 activation_function:str='gelu_new', # 'gelu_new' (tanh approximation, GPT-2's) or 'gelu' (exact, nanoGPT's; faster on CPUs)
+                 activation_function:str='gelu_new', # 'gelu_new' (tanh approximation, GPT-2's), 'gelu' (exact, nanoGPT's; faster on CPUs) or 'relu2' (ReLU², Primer's)
                  layer_norm_epsilon:float=1e-5,
                  initializer_range:float=0.02, # std of the normal init
                  tie_word_embeddings:bool=True, # share the token embedding with the output layer
                  use_cache:bool=True, # return a KV cache at inference (`generate` uses it)
+                 position_embedding:str='learned', # 'learned' (GPT-2's, added to the tokens) or 'rope' (rotary, inside attention)
+                 rope_theta:float=10000., # the base of RoPE's frequencies
+                 qk_norm:bool=False, # RMS-normalise each head's queries and keys
+                 zero_init_residual:bool=False, # the projections into the residual stream start at zero (each block starts as the identity)
+                 final_logit_softcapping:float|None=None, # logits squashed as `c·tanh(logits/c)` (Gemma 2's name)
                  **kwargs):
         self.use_cache = use_cache
         self.vocab_size, self.block_size, self.n_layer, self.n_head, self.n_embd = vocab_size, block_size, n_layer, n_head, n_embd
         self.dropout, self.bias, self.layer_norm_epsilon, self.initializer_range = dropout, bias, layer_norm_epsilon, initializer_range
         if activation_function not in _GELUS: raise ValueError(f'activation_function must be one of {list(_GELUS)}, not {activation_function!r}')
-        self.activation_function = activation_function
+        if position_embedding not in ('learned', 'rope'): raise ValueError(f"position_embedding must be 'learned' or 'rope', not {position_embedding!r}")
+        self.activation_function, self.position_embedding, self.rope_theta, self.qk_norm = activation_function, position_embedding, rope_theta, qk_norm
+        self.zero_init_residual, self.final_logit_softcapping = zero_init_residual, final_logit_softcapping
         super().__init__(tie_word_embeddings=tie_word_embeddings, **kwargs)
 
 # %% ../../nbs/22_models.gpt.ipynb #deba2307
@@ -60,7 +68,8 @@ class GPTPreTrainedModel(PreTrainedModel):
     def _init_weights(self, module):
         super()._init_weights(module)   # normal(0, initializer_range) for Linear/Embedding, ones/zeros for LayerNorm
         if getattr(module, '_residual_proj', False):   # GPT-2: projections into the residual stream scaled by 1/√(2·n_layer)
-            init.normal_(module.weight, mean=0., std=self.config.initializer_range/math.sqrt(2*self.config.n_layer))
+            if getattr(self.config, 'zero_init_residual', False): init.zeros_(module.weight)   # modded-nanogpt: blocks start as the identity
+            else: init.normal_(module.weight, mean=0., std=self.config.initializer_range/math.sqrt(2*self.config.n_layer))
 
 def _positions(attention_mask, past:int, t:int, device):
     "Position ids `(B|1, t)`: continue after `past` cached tokens, counting real tokens only when there is padding."
@@ -75,10 +84,12 @@ class GPTModel(GPTPreTrainedModel):
         super().__init__(config)
         c = config
         self.wte = nn.Embedding(c.vocab_size, c.n_embd)   # token embeddings
-        self.wpe = nn.Embedding(c.block_size, c.n_embd)   # learned position embeddings
+        rope = getattr(c, 'position_embedding', 'learned') == 'rope'
+        self.wpe = None if rope else nn.Embedding(c.block_size, c.n_embd)   # learned position embeddings (RoPE: none, positions rotate q and k)
         self.drop = nn.Dropout(c.dropout)
-        self.h = nn.ModuleList(Block(c.n_embd, c.n_head, c.dropout, c.bias, c.layer_norm_epsilon,
-                                     approximate=_GELUS[getattr(c, 'activation_function', 'gelu_new')], layer_idx=i)
+        gelu = _GELUS[getattr(c, 'activation_function', 'gelu_new')]
+        self.h = nn.ModuleList(Block(c.n_embd, c.n_head, c.dropout, c.bias, c.layer_norm_epsilon, approximate=gelu or 'none', layer_idx=i,
+                                     qk_norm=getattr(c, 'qk_norm', False), act=None if gelu else ReLU2())
                                for i in range(c.n_layer))
         self.ln_f = nn.LayerNorm(c.n_embd, eps=c.layer_norm_epsilon, bias=c.bias)
         self.gradient_checkpointing = False   # `gradient_checkpointing_enable()` sets it, and the blocks' flags
@@ -105,13 +116,14 @@ class GPTModel(GPTPreTrainedModel):
             raise ValueError(f'sequence of {n} tokens is longer than block_size={self.config.block_size}: '
                              'crop the input (or generate fewer tokens)')
         if position_ids is None: position_ids = _positions(attention_mask, past, T, x.device)
-        x = self.drop(x + self.wpe(position_ids))                                  # (B, T, C)
+        rope = None if self.wpe is not None else rotary_angles(position_ids, self.config.n_embd // self.config.n_head, self.config.rope_theta)
+        x = self.drop(x if rope is not None else x + self.wpe(position_ids))                # (B, T, C)
         mask = attn_mask(attention_mask) if packed is None else packed              # None, or (B|1, 1, T|1, T_k)
         plain = output_attentions or self.config._attn_implementation == 'eager'   # the plain path: weights formed
         hs, ws = (), ()
         for block in self.h:
             if output_hidden_states: hs += (x,)
-            x, w = block(x, mask, cache, plain)
+            x, w = block(x, mask, cache, plain, rope)
             if output_attentions: ws += (w,)
         x = self.ln_f(x)
         if output_hidden_states: hs += (x,)
@@ -143,6 +155,7 @@ class GPTForCausalLM(GPTPreTrainedModel, GenerationMixin):
                                inputs_embeds=inputs_embeds, return_dict=True)
         h = out.last_hidden_state
         logits = self.lm_head(h[:, -logits_to_keep:] if logits_to_keep else h)   # (B, T, vocab_size)
+        if cap := getattr(self.config, 'final_logit_softcapping', None): logits = cap * torch.tanh(logits / cap)   # within (-cap, cap)
         loss = None   # HF's causal LM loss: labels are the inputs, shifted inside (or `shift_labels`, already shifted)
         if labels is not None or kwargs.get('shift_labels') is not None:
             loss = self.loss_function(logits, labels, vocab_size=self.config.vocab_size, **kwargs)

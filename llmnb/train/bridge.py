@@ -17,19 +17,22 @@ import fastai.losses
 from fastcore.foundation import L
 
 # %% auto #0
-__all__ = ['transformer_splitter', 'DLView', 'validating', 'HFLearner', 'CrossEntropyLossFlat', 'BCEWithLogitsLossFlat',
-           'MSELossFlat', 'ModelLoss']
+__all__ = ['block_stack', 'transformer_splitter', 'DLView', 'validating', 'HFLearner', 'CrossEntropyLossFlat',
+           'BCEWithLogitsLossFlat', 'MSELossFlat', 'ModelLoss']
 
 # %% ../../nbs/30_train.bridge.ipynb #36f2066a
 _PEFT_TRAINED = ('lora_', 'modules_to_save', 'trainable_tokens_')   # what peft trains: adapters, full copies of new heads, new tokens' rows
+
+def block_stack(m:nn.Module)->nn.ModuleList|None:
+    "The blocks of a Transformer (ours or any HF model): its largest `nn.ModuleList`; None if it has none."
+    lists = [o for o in unwrap(m).modules() if isinstance(o, nn.ModuleList) and len(o)]
+    return max(lists, key=lambda o: sum(p.numel() for p in o.parameters())) if lists else None
 
 def transformer_splitter(m:nn.Module)->L:
     "Parameter groups `[embeddings, block 0, ..., block n-1, head]` of a Transformer (ours or any HF model); of a peft model, its adapters only."
     model = unwrap(m)
     mine = None if not hasattr(model, 'peft_config') else {id(p) for n, p in model.named_parameters() if any(k in n for k in _PEFT_TRAINED)}
-    lists = [o for o in model.modules() if isinstance(o, nn.ModuleList) and len(o)]
-    if not lists: return L([list(model.parameters())])
-    blocks = max(lists, key=lambda o: sum(p.numel() for p in o.parameters()))
+    if (blocks := block_stack(model)) is None: return L([list(model.parameters())])
     owner = {id(p): i for i, b in enumerate(blocks) for p in b.parameters()}
     emb, head, groups, seen_block = [], [], [[] for _ in blocks], False
     for p in model.parameters():   # registration order; shared (tied) parameters are listed once

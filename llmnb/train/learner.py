@@ -22,7 +22,7 @@ from fastcore.foundation import L
 from ..core import world_size, InputError
 from .bridge import HFLearner, transformer_splitter, CrossEntropyLossFlat, ModelLoss
 from .metrics import TokenAccuracy, TokenPerplexity
-from .speed import Throughput, GCFreeze, adamw, mixed_precision_cb
+from .speed import Throughput, GCFreeze, adamw, mixed_precision_cb, muon_adamw, block_matrices
 from .checkpoint import ExactResume, NaNGuard
 from .distributed import Distributed
 
@@ -69,6 +69,7 @@ def hf_learner(dls, # fastai `DataLoaders` whose batches are `(x, y)`, `x` a ten
                grad_accum:int=1, # batches whose gradients are summed before each optimizer step
                mixed_precision:str|None=None, # 'bf16', 'fp16' (CUDA only) or None
                compile:bool=False, # `torch.compile` the forward pass
+               optimizer:str='adamw', # 'adamw' (`AdamW2D`) or 'muon' (Muon on the blocks' matrices, AdamW on the rest: `MuonAdamW`)
                cbs=None, # more callbacks
                throughput:bool=True, # add the tokens/s and MFU columns
                learner_cls:type=None, # the `Learner` class (default `HFLearner`; `finetune_learner` passes its subclass)
@@ -79,7 +80,9 @@ def hf_learner(dls, # fastai `DataLoaders` whose batches are `(x, y)`, `x` a ten
     mp = mixed_precision_cb(mixed_precision, dls.device if dls.device is not None else 'cpu')
     if mp is not None: cb.append(mp)
     if world_size() > 1 and not any(isinstance(c, Distributed) for c in L(cbs)): cb.append(Distributed())   # inside a launch
-    learn = (learner_cls or HFLearner)(dls, HFModel(model, compile=compile), loss_func=loss_func, opt_func=partial(adamw, betas=betas, eps=eps),
+    if optimizer not in ('adamw', 'muon'): raise InputError(f"optimizer must be 'adamw' or 'muon', not {optimizer!r}")
+    opt = partial(adamw, betas=betas, eps=eps) if optimizer == 'adamw' else partial(muon_adamw, hidden=block_matrices(model), betas=betas, eps=eps)
+    learn = (learner_cls or HFLearner)(dls, HFModel(model, compile=compile), loss_func=loss_func, opt_func=opt,
                     lr=lr, wd=wd, splitter=transformer_splitter, wd_bn_bias=False, metrics=metrics, cbs=cb + L(cbs), **kwargs)
     if isinstance(loss_func, ModelLoss) and loss_func.model is None: loss_func.model = learn.model   # the adapter: its `out` holds the loss
     if not _interactive() and hasattr(learn, 'progress'): learn.remove_cb(ProgressCallback).add_cb(PlainProgress())

@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/train.speed.html.md"""
 
 # %% ../../nbs/33_train.speed.ipynb #be5e78eb
 from __future__ import annotations
-import gc, time
+import gc, math, time
 import torch
 import torch.nn as nn
 from ..basics import unwrap   # fastai imported quietly first
@@ -18,10 +18,11 @@ from functools import partial
 from fastcore.basics import store_attr
 from fastcore.foundation import L
 from ..core import InputError, world_size
+from .bridge import block_stack
 
 # %% auto #0
 __all__ = ['Autocast', 'mixed_precision_cb', 'peak_flops', 'flops_per_token', 'Percent', 'Throughput', 'GCFreeze', 'AdamW2D',
-           'adamw']
+           'adamw', 'BatchedMuon', 'MuonAdamW', 'block_matrices', 'muon_adamw']
 
 # %% ../../nbs/33_train.speed.ipynb #6084609b
 class Autocast(Callback):
@@ -179,3 +180,89 @@ def adamw(params, betas=(0.9, 0.99), eps=1e-8, fused:bool|None=None, **kwargs)->
     ps = [p for g in L(params) for p in (g if isinstance(g, (list, L)) else [g])]
     if fused is None: fused = all(p.device.type in ('cuda', 'cpu') and p.is_floating_point() for p in ps)
     return OptimWrapper(params, opt=partial(AdamW2D, betas=betas, eps=eps, fused=fused, foreach=not fused), **kwargs)
+
+# %% ../../nbs/33_train.speed.ipynb #e55ed265
+def _orthogonalize(G, coefficients:tuple, steps:int, eps:float):
+    "Newton–Schulz's quintic iteration on a stack of matrices `(k, A, B)` in bf16: each replaced by (about) its nearest semi-orthogonal matrix."
+    a, b, c = coefficients
+    X = G.bfloat16()
+    tall = X.size(-2) > X.size(-1)
+    if tall: X = X.mT                                                         # iterate on the wide side: (k, min, max)
+    X = X / X.norm(dim=(-2, -1), keepdim=True).clamp(min=eps)               # spectral norm <= 1
+    for _ in range(steps):
+        A = X @ X.mT                                                          # (k, min, min)
+        X = a * X + (b * A + c * A @ A) @ X
+    return X.mT if tall else X
+
+class BatchedMuon(torch.optim.Muon):
+    "PyTorch's `Muon` (same settings, state and update), stepping the matrices of one shape together: one batched Newton–Schulz per shape."
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad(): loss = closure()
+        same = {}   # matrices of one shape and one set of hyper-parameters, across groups (fastai's groups are the blocks): one stack
+        for g in self.param_groups:
+            hp = tuple((k, v) for k, v in g.items() if k != 'params')
+            for p in g['params']:
+                if p.grad is not None: same.setdefault((tuple(p.shape), hp), []).append(p)
+        for ((A, B), hp), ps in same.items():
+            g = dict(hp)
+            bufs = [self.state[p].setdefault('momentum_buffer', torch.zeros_like(p)) for p in ps]
+            grads = torch.stack([p.grad for p in ps])
+            torch._foreach_lerp_(bufs, [p.grad for p in ps], 1 - g['momentum'])     # the momentum, as Muon's
+            upd = grads.lerp(torch.stack(bufs), g['momentum']) if g['nesterov'] else torch.stack(bufs)
+            upd = _orthogonalize(upd, g['ns_coefficients'], g['ns_steps'], g['eps'])
+            scale = {'match_rms_adamw': 0.2 * math.sqrt(max(A, B)), 'spectral_unclamped': math.sqrt(A / B)}.get(g['adjust_lr_fn'], math.sqrt(max(1, A / B)))
+            torch._foreach_mul_(ps, 1 - g['lr'] * g['weight_decay'])
+            torch._foreach_add_(ps, list(upd.unbind(0)), alpha=-g['lr'] * scale)
+        return loss
+
+# %% ../../nbs/33_train.speed.ipynb #c444849f
+class MuonAdamW(torch.optim.Optimizer):
+    "Muon (`BatchedMuon`) on the parameters in `hidden` (2-D weights of the blocks), `AdamW2D` on the others; one set of groups and state."
+    def __init__(self, params, hidden:set, lr=1e-3, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.1, momentum=0.95,
+                 adjust_lr_fn:str='match_rms_adamw', fused:bool|None=None, foreach:bool|None=None):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, muon_momentum=momentum, fused=fused))
+        mine = lambda g, h: [p for p in g['params'] if (id(p) in hidden) == h]
+        self.links = [(len([1 for g_ in self.param_groups[:i] if mine(g_, True)]) if mine(g, True) else None,
+                       len([1 for g_ in self.param_groups[:i] if mine(g_, False)]) if mine(g, False) else None)
+                      for i, g in enumerate(self.param_groups)]   # group i -> its index in Muon's groups and in AdamW's (None: no such part)
+        mg, ag = [dict(params=mine(g, True)) for g in self.param_groups], [dict(params=mine(g, False)) for g in self.param_groups]
+        self.muon = BatchedMuon([g for g in mg if g['params']], lr=lr, momentum=momentum, adjust_lr_fn=adjust_lr_fn) if any(g['params'] for g in mg) else None
+        self.adam = AdamW2D([g for g in ag if g['params']], lr=lr, fused=fused, foreach=foreach) if any(g['params'] for g in ag) else None
+        self._share()
+
+    def _share(self):
+        "The two optimizers keep their state in this one's (a checkpoint saves and loads it whole)."
+        for o in (self.muon, self.adam):
+            if o is not None: o.state = self.state
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        self._share()
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad(): loss = closure()
+        for g, (m, a) in zip(self.param_groups, self.links):   # fastai sets the hyper-parameters of this one's groups
+            if m is not None: self.muon.param_groups[m].update(lr=g['lr'], weight_decay=g['weight_decay'], momentum=g['muon_momentum'])
+            if a is not None: self.adam.param_groups[a].update(lr=g['lr'], weight_decay=g['weight_decay'], betas=g['betas'], eps=g['eps'])
+        for o in (self.muon, self.adam):
+            if o is not None: o.step()
+        return loss
+
+# %% ../../nbs/33_train.speed.ipynb #05e346d5
+def block_matrices(model:nn.Module)->set:
+    "The ids of the 2-D weights inside the blocks of `model` (its largest `ModuleList`): what Muon orthogonalises."
+    blocks = block_stack(model)
+    return set() if blocks is None else {id(p) for p in blocks.parameters() if p.ndim == 2}
+
+def muon_adamw(params, hidden:set, betas=(0.9, 0.99), eps=1e-8, momentum:float=0.95, **kwargs)->OptimWrapper:
+    "fastai optimizer: `MuonAdamW` in an `OptimWrapper` (fastai's `lr`, `wd`, `mom`, `sqr_mom` set AdamW's part; Muon's momentum stays `momentum`)."
+    if 'wd' in kwargs: kwargs['weight_decay'] = kwargs.pop('wd')
+    ps = [p for g in L(params) for p in (g if isinstance(g, (list, L)) else [g])]
+    fused = all(p.device.type in ('cuda', 'cpu') and p.is_floating_point() for p in ps)
+    return OptimWrapper(params, opt=partial(MuonAdamW, hidden=hidden, betas=betas, eps=eps, momentum=momentum, fused=fused, foreach=not fused), **kwargs)
