@@ -24,6 +24,7 @@ BASE = '--bs 48 --steps 500 --warmup 25 --eval-every 50'
 LEVERS = [   # name, flags (added to BASE); each one lever more or one lever alone, as the notes say
     ('nanoGPT recipe (AdamW 1e-3, batch 12)', '--bs 12 --steps 2000 --warmup 100 --eval-every 100 --opt adamw --lr 1e-3'),
     ('AdamW 2e-3, batch 12', '--bs 12 --steps 2000 --warmup 100 --eval-every 100 --opt adamw --lr 2e-3'),
+    ('AdamW 2e-3, batch 12, one-cycle', '--bs 12 --steps 2000 --eval-every 100 --opt adamw --lr 2e-3 --one-cycle'),
     ('AdamW 2e-3, batch 48', '--opt adamw --lr 2e-3'),
     ('Muon 2e-3, batch 48', '--opt muon --lr 2e-3'),
     ('Muon 4e-3, batch 48', '--opt muon --lr 4e-3'),
@@ -55,6 +56,9 @@ def run(a)->dict:
     opt = (MuonAdamW(model.parameters(), hidden=block_matrices(model), lr=a.lr, betas=(0.9, 0.99), weight_decay=0.1, fused=True) if a.opt == 'muon'
            else AdamW2D(model.parameters(), lr=a.lr, betas=(0.9, 0.99), weight_decay=0.1, fused=True))
     def lr_at(it):
+        if a.one_cycle:   # fastai's fit_one_cycle: cosine up from lr/25 over the first 25% of the steps, cosine down to lr/1e5
+            p, cos = it / a.steps, lambda lo, hi, t: hi + (lo - hi) / 2 * (1 + math.cos(math.pi * t))
+            return cos(a.lr / 25, a.lr, p / 0.25) if p < 0.25 else cos(a.lr, a.lr / 1e5, (p - 0.25) / 0.75)
         if it < a.warmup: return a.lr * (it + 1) / (a.warmup + 1)
         r = min(1, (it - a.warmup) / max(1, a.steps - a.warmup))
         return a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * r)))
@@ -87,7 +91,7 @@ def parser():
     p.add_argument('--opt', default='adamw', choices=['adamw', 'muon']); p.add_argument('--lr', type=float, default=1e-3)
     p.add_argument('--bs', type=int, default=12); p.add_argument('--T', type=int, default=64); p.add_argument('--steps', type=int, default=2000)
     p.add_argument('--warmup', type=int, default=100); p.add_argument('--eval-every', type=int, default=100)
-    for f in ('rope', 'qk-norm', 'relu2', 'zero-init', 'untied', 'bf16'): p.add_argument(f'--{f}', action='store_true')
+    for f in ('rope', 'qk-norm', 'relu2', 'zero-init', 'untied', 'bf16', 'one-cycle'): p.add_argument(f'--{f}', action='store_true')
     p.add_argument('--softcap', type=float, default=None); p.add_argument('--seed', type=int, default=1337); p.add_argument('--target', type=float, default=1.90)
     return p
 
