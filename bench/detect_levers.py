@@ -10,7 +10,9 @@ for every run), then scores COCO mAP on the held-out canvases. Runs go one after
 
 The runs (`RUNS`): `base` (10 detection tokens); `queries` (16); `anchors` (16, a reference box each); `stem` (a
 convolution stem); `aux` (auxiliary losses); `denoising` (DN-DETR's queries); `all` (16 tokens, anchors, stem, aux:
-what `tasks.detection.FROM_ZERO` builds). The last line is JSON: per run its mAP, mAP@.5, final losses and seconds.
+what `tasks.detection.FROM_ZERO` builds); `detr`: a DETR (`models.detr`: the same 4-block encoder, 16 object queries
+through a 2-layer decoder) with the same levers (stem, reference boxes, auxiliary losses per decoder layer); `detr_plain`:
+that DETR without them. The last line is JSON: per run its mAP, mAP@.5, final losses and seconds.
 """
 import argparse, json, math, sys, time
 import torch
@@ -19,14 +21,18 @@ from record import record
 RUNS = dict(base=dict(num_detection_tokens=10), queries=dict(num_detection_tokens=16), anchors=dict(num_detection_tokens=16, anchors=True),
             stem=dict(num_detection_tokens=10, conv_stem=True), aux=dict(num_detection_tokens=10, auxiliary_loss=True),
             denoising=dict(num_detection_tokens=10, denoising=True),
-            all=dict(num_detection_tokens=16, anchors=True, conv_stem=True, auxiliary_loss=True))
+            all=dict(num_detection_tokens=16, anchors=True, conv_stem=True, auxiliary_loss=True),
+            detr=dict(detector='detr', num_detection_tokens=16, anchors=True, conv_stem=True, auxiliary_loss=True),
+            detr_plain=dict(detector='detr', num_detection_tokens=16))
 
 def run(name:str, dls, a)->dict:
-    from llmnb.tasks.detection import new_yolos
+    from llmnb.tasks.detection import DETECTORS
     from llmnb.train.metrics import coco_map
     from llmnb.models.matching import detections, cxcywh_to_xyxy
     torch.manual_seed(a.seed)
-    m = new_yolos(dls.labels, dls.size, 8, n_layer=4, n_head=4, n_embd=128, **RUNS[name])
+    kw = dict(RUNS[name])
+    new, n = DETECTORS[kw.pop('detector', 'yolos')], kw.pop('num_detection_tokens')
+    m = new(dls.labels, dls.size, 8, n, n_layer=4, n_head=4, n_embd=128, **kw)
     opt = torch.optim.AdamW(m.parameters(), a.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, a.lr, total_steps=a.steps, pct_start=0.1)
     t0, i, last = time.time(), 0, []

@@ -1,7 +1,8 @@
 """llmnb: large language models from zero, in notebooks.
 
-Importing the package registers llmnb's model types (`llmnb-gpt`, `llmnb-bert`, `llmnb-seq2seq`) with the `transformers` Auto classes,
-so that `AutoModelForCausalLM.from_pretrained(folder)` and friends load folders saved by llmnb."""
+Importing the package registers llmnb's model types (`llmnb-gpt`, `llmnb-bert`, `llmnb-seq2seq`, `llmnb-vit`, `llmnb-yolos`,
+`llmnb-detr`, `llmnb-timesformer`) with the `transformers` Auto classes, so that `AutoModelForCausalLM.from_pretrained(folder)`,
+`pipeline('object-detection', model=folder)` and friends load folders saved by llmnb."""
 __version__ = "0.1.0"
 
 import os as _os, signal as _signal, sys as _sys
@@ -24,6 +25,7 @@ if _script() and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handle
     _signal.signal(_signal.SIGINT, _starting); _signal.signal(_signal.SIGTERM, _starting)
 
 from .models import gpt as _gpt, bert as _bert, seq2seq as _seq2seq  # registration with the Auto classes (and the text2text pipeline) happens on import
+from .models import vit as _vit, yolos as _yolos, detr as _detr, timesformer as _timesformer
 
 def __getattr__(name:str):
     "`llmnb.estimate` (what a training run will cost: `llmnb.train.estimate.estimate`), imported when first asked for: `import llmnb` stays light."

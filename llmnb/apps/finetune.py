@@ -83,7 +83,8 @@ class FinetuneSettings(_RunSettings):
     alpha:float = setting(0.5, "distillation: the weight of the teacher's term (1 - alpha: the labels')", within(0, 1))
     patch_size:int|None = setting(None, 'image_classification, object_detection with a fresh model (no --model): the side of a patch, in pixels, dividing the image side (default: 4 for a ViT, 8 for a YOLOS)', at_least(1))
     image_size:int|None = setting(None, "image_classification, object_detection with a fresh model: the side images are resized to (default: the training images' most common width; detection: their largest side)", at_least(1))
-    num_queries:int|None = setting(None, 'object_detection with a fresh YOLOS: its detection tokens, the most objects it can find in an image (default: twice the most of a training image, at least 10)', at_least(1))
+    num_queries:int|None = setting(None, 'object_detection with a fresh model: its detection tokens (YOLOS) or object queries (DETR), the most objects it can find in an image (default: twice the most of a training image, at least 16)', at_least(1))
+    detector:str = setting('yolos', 'object_detection with a fresh model: yolos (detection tokens in the ViT) or detr (an encoder–decoder: object queries read the ViT\'s patches)', one_of('yolos', 'detr'))
     image_col:str|None = setting(None, 'image_classification: the column of images in a hub data set (default: the first column of images)')
     num_frames:int = setting(8, 'video_classification: frames of a clip (sampled evenly from longer clips; the video pipeline reads as many)', at_least(1))
     attention_type:str = setting('divided_space_time', "video_classification with a fresh TimeSformer: divided_space_time (time, then space), joint_space_time, or space_only (a ViT on each frame, averaged: the control)", one_of('divided_space_time', 'joint_space_time', 'space_only'))
@@ -119,6 +120,7 @@ class FinetuneCommand(FinetuneSettings):
 
 # %% ../../nbs/51_apps.finetune.ipynb #e180fc93
 _UNSAVED = ('mixed_precision', 'learner')   # how to train, not what: run.json has never kept them, so older runs resume with the same keys
+_LATER = ('detector',)   # in run.json only when not at their defaults: the runs saved before they existed compare equal
 
 def _default_model(t:Task)->str:
     "The task's default model (chat: SmolLM2-135M-Instruct); else MiniLM if its package is installed, else the newest `llmnb-pretrain` output under ./runs."
@@ -278,7 +280,8 @@ def _train(s:FinetuneSettings, t:Task, learn, tuned:bool, say)->dict:
 # %% ../../nbs/51_apps.finetune.ipynb #9647960e
 def _finetune(s:FinetuneSettings)->dict:
     "The recipe, on one settings object (see `finetune`)."
-    run = run_args({k: v for k, v in s.as_dict().items() if k not in _UNSAVED}, 'llmnb.apps.finetune.finetune')
+    d = FinetuneSettings.__dataclass_fields__
+    run = run_args({k: v for k, v in s.as_dict().items() if k not in _UNSAVED and not (k in _LATER and v == d[k].default)}, 'llmnb.apps.finetune.finetune')
     t, model, fresh = _route(s)
     out = check_out(s.out, s.resume, s.overwrite, name='finetune')
     if s.resume: run = check_resume(out, run, s.allow_changes, free=('save_every', 'report_to', 'merge', 'epochs'))

@@ -96,8 +96,8 @@ class YolosPreTrainedModel(ViTPreTrainedModel):
             init.kaiming_uniform_(m.weight, a=math.sqrt(5))
             return init.uniform_(m.bias, -1 / math.sqrt(m.in_features), 1 / math.sqrt(m.in_features))
         super()._init_weights(m)
-        if isinstance(m, YolosForObjectDetection) and m.config.anchors: init.copy_(m.anchors, grid_anchors(m.config.num_detection_tokens))
-        if isinstance(m, YolosModel) and hasattr(m, 'det_tokens'):   # (the ViT's init runs once before they exist)
+        if isinstance(getattr(m, 'anchors', None), nn.Parameter): init.copy_(m.anchors, grid_anchors(len(m.anchors)))   # a detector's reference boxes
+        if isinstance(m, YolosModel) and getattr(m, 'det_tokens', None) is not None:   # (the ViT's init runs once before they exist)
             init.trunc_normal_(m.det_tokens, std=self.config.initializer_range)
 
 # %% ../../nbs/28_models.yolos.ipynb #2ff25f7e
@@ -118,7 +118,7 @@ class YolosModel(YolosPreTrainedModel, ViTModel):
         super().__init__(config, add_pooling_layer)
         c = config
         if c.conv_stem: self.patch_embed.proj = ConvStem(c.num_channels, c.n_embd, c.patch_size)
-        self.det_tokens = nn.Parameter(torch.zeros(1, c.num_detection_tokens, c.n_embd))               # the object slots
+        self.det_tokens = nn.Parameter(torch.zeros(1, c.num_detection_tokens, c.n_embd)) if c.num_detection_tokens else None   # the object slots (none: DETR's encoder)
         self.wpe = nn.Parameter(torch.zeros(1, 1 + c.num_patches + c.num_detection_tokens, c.n_embd))  # [CLS], the grid, [DET]
         self.post_init()
 
@@ -128,7 +128,7 @@ class YolosModel(YolosPreTrainedModel, ViTModel):
         p, D = self.config.patch_size, self.config.num_detection_tokens
         if H % p or W % p: raise ValueError(f'images of {H}×{W} pixels do not cut into {p}×{p} patches: resize them to a multiple of {p}')
         x = self.patch_embed(pixel_values.to(self.patch_embed.proj.weight.dtype))                       # (B, N, C)
-        x = torch.cat([self.cls_token.expand(B, -1, -1), x, self.det_tokens.expand(B, -1, -1)], 1)     # (B, 1 + N + D, C)
+        x = torch.cat([self.cls_token.expand(B, -1, -1), x] + ([self.det_tokens.expand(B, -1, -1)] if D else []), 1)   # (B, 1 + N + D, C)
         return x + grid_positions(self.wpe, self.config.grid, H // p, W // p, D)
 
 # %% ../../nbs/28_models.yolos.ipynb #7c6574c0

@@ -15,10 +15,11 @@ from fastcore.basics import patch
 from ..data.boxes import box_dataloaders, read_boxes, BUILTIN_BOXES, detection_processor, BoxesDL
 from ..data.images import image_stats
 from ..models.yolos import YolosConfig, YolosForObjectDetection
+from ..models.detr import DetrConfig, DetrForObjectDetection
 from .core import Task, register_task, model_learner, train_source, test_source, _labels_kw
 
 # %% auto #0
-__all__ = ['FROM_ZERO', 'new_yolos', 'detector_learner']
+__all__ = ['FROM_ZERO', 'DETECTORS', 'new_yolos', 'new_detr', 'detector_learner']
 
 # %% ../../nbs/46_tasks.detection.ipynb #a0b710d0
 def _canvases()->str:
@@ -37,13 +38,21 @@ def new_yolos(classes:list[str], image_size:int, patch_size:int=8, num_detection
                       id2label=dict(enumerate(classes)), label2id={c: i for i, c in enumerate(classes)}, **kwargs)
     return YolosForObjectDetection(cfg)
 
-def _fresh_yolos(t:Task, s):
-    "A new llmnb YOLOS for the training images (their largest side; detection tokens: twice the most objects of an image, at least 16; `FROM_ZERO`) and its image processor."
+def new_detr(classes:list[str], image_size:int, patch_size:int=8, num_queries:int=16, **kwargs)->DetrForObjectDetection:
+    "A fresh llmnb DETR for `classes` on `image_size`² images (config `kwargs`: the encoder's `n_layer`, `n_head`, `n_embd`, `decoder_layers`...)."
+    cfg = DetrConfig(image_size=image_size, patch_size=patch_size, num_queries=num_queries, num_labels=len(classes),
+                     id2label=dict(enumerate(classes)), label2id={c: i for i, c in enumerate(classes)}, **kwargs)
+    return DetrForObjectDetection(cfg)
+
+DETECTORS = dict(yolos=new_yolos, detr=new_detr)   # a fresh detector, by `--detector`
+
+def _fresh_detector(t:Task, s):
+    "A new llmnb detector (`--detector`: YOLOS or DETR) for the training images (their largest side; queries: twice the most objects of an image, at least 16; `FROM_ZERO`) and its image processor."
     ds = read_boxes(train_source(t, s), 'train')
     size = s.image_size or int(max(max(ds['width']), max(ds['height'])))
     most = max(len(o['category']) for o in ds['objects'])
     n = getattr(s, 'num_queries', None) or max(16, 2 * most)
-    model = new_yolos(ds.features['objects']['category'].feature.names, size, s.patch_size or 8, n, **FROM_ZERO)
+    model = DETECTORS[getattr(s, 'detector', None) or 'yolos'](ds.features['objects']['category'].feature.names, size, s.patch_size or 8, n, **FROM_ZERO)
     return model, detection_processor(size, *image_stats(ds, size=size))
 
 # %% ../../nbs/46_tasks.detection.ipynb #cc66bda8
@@ -70,14 +79,18 @@ def _decode(p, dls)->list[list[dict]]:
 register_task(Task('object_detection', AutoModelForObjectDetection, accepts=lambda m: 'ObjectDetection' in type(m).__name__,
                    loss=lambda dls: ModelLoss(), metrics=lambda dls: detection_metrics(),
                    head_kwargs=lambda dls: _labels_kw(dls, None) | dict(ignore_mismatched_sizes=True), activation=lambda p: p,
-                   decode=_decode, data=_box_data, corpus=_canvases, fresh=_fresh_yolos, evaluate=_box_test, preprocessor=AutoImageProcessor,
+                   decode=_decode, data=_box_data, corpus=_canvases, fresh=_fresh_detector, evaluate=_box_test, preprocessor=AutoImageProcessor,
                    saved_message='with its image processor: pipeline("object-detection") after import llmnb, or {auto}'))
 
 # %% ../../nbs/46_tasks.detection.ipynb #e8c39133
 def detector_learner(dls, # loaders of images with boxes (`data.boxes.box_dataloaders`)
-                     model=None, # a detector: a model, a folder or a HF name; default: a new llmnb YOLOS for `dls`
-                     patch_size:int=8, num_detection_tokens:int=16, lr:float=1e-3,
-                     **kwargs): # a new YOLOS's config (`n_layer`, `n_head`, `n_embd`, `conv_stem`, `anchors`, `auxiliary_loss`, `denoising`...: `FROM_ZERO` by default), and `finetune_learner`'s arguments
-    "A fastai `Learner` for object detection on a new llmnb YOLOS (trained from zero) or a pretrained detector."
-    return model_learner(dls, model, 'object_detection', lambda **cfg: new_yolos(dls.labels, dls.size, patch_size, num_detection_tokens, **{**FROM_ZERO, **cfg}),
-                         ('n_layer', 'n_head', 'n_embd', 'n_inner', 'dropout', 'auxiliary_loss', 'eos_coefficient', 'conv_stem', 'anchors', 'denoising'), lr, **kwargs)
+                     model=None, # a detector: a model, a folder or a HF name; default: a new llmnb detector for `dls`
+                     detector:str='yolos', # the new detector: 'yolos' (detection tokens in the ViT) or 'detr' (object queries in a decoder)
+                     patch_size:int=8, num_detection_tokens:int=16, lr:float=1e-3, # its patches, its detection tokens or queries; the peak lr
+                     **kwargs): # a new detector's config (`n_layer`, `n_head`, `n_embd`, `conv_stem`, `anchors`, `auxiliary_loss`, `denoising`; DETR's `decoder_layers`...: `FROM_ZERO` by default), and `finetune_learner`'s arguments
+    "A fastai `Learner` for object detection on a new llmnb YOLOS or DETR (trained from zero) or a pretrained detector."
+    if detector not in DETECTORS: raise ValueError(f"detector={detector!r}: one of {', '.join(DETECTORS)}")
+    new = lambda **cfg: DETECTORS[detector](dls.labels, dls.size, patch_size, num_detection_tokens, **{**FROM_ZERO, **cfg})
+    keys = ('n_layer', 'n_head', 'n_embd', 'n_inner', 'dropout', 'auxiliary_loss', 'eos_coefficient', 'conv_stem', 'anchors', 'denoising')
+    return model_learner(dls, model, 'object_detection', new, keys + (('decoder_layers', 'decoder_attention_heads', 'decoder_ffn_dim') if detector == 'detr' else ()), lr, **kwargs)
+
