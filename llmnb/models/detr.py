@@ -38,6 +38,7 @@ class DetrConfig(YolosConfig):
         super().__init__(num_detection_tokens=0, **kwargs)
         self.num_queries, self.decoder_layers, self.activation_function = num_queries, decoder_layers, activation_function
         self.decoder_attention_heads, self.decoder_ffn_dim = decoder_attention_heads or self.n_head, decoder_ffn_dim or 4 * self.n_embd
+        if activation_function not in ('relu', 'gelu'): raise ValueError(f"activation_function={activation_function!r}: the decoder's MLP takes 'relu' (DETR's) or 'gelu'")
         if self.n_embd % self.decoder_attention_heads: raise ValueError(f'n_embd={self.n_embd} does not split into decoder_attention_heads={self.decoder_attention_heads}')
 
 # %% ../../nbs/29_models.detr.ipynb #4d542614

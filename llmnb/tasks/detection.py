@@ -1,4 +1,4 @@
-"""The `object_detection` task: a detector, fresh (a YOLOS sized for the data, trained from zero) or pretrained (any HF detector: a new class head, fine-tuned the fastai way), on images with boxes; its own set loss, COCO mAP while it trains, and a folder that `pipeline('object-detection')` loads.
+"""The `object_detection` task: a detector, fresh (a YOLOS or a DETR sized for the data, trained from zero) or pretrained (any HF detector: a new class head, fine-tuned the fastai way), on images with boxes; its own set loss, COCO mAP while it trains, and a folder that `pipeline('object-detection')` loads.
 
 Docs: https://llmnb.github.io/llmnb/tasks.detection.html.md"""
 
