@@ -6,10 +6,8 @@ Docs: https://llmnb.github.io/llmnb/models.detr.html.md"""
 
 # %% ../../nbs/29_models.detr.ipynb #20559659
 from __future__ import annotations
-import math
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from transformers import AutoConfig, AutoModelForObjectDetection
 from transformers import initialization as init
 from transformers.models.detr.modeling_detr import DetrObjectDetectionOutput
