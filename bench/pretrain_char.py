@@ -8,10 +8,15 @@ weight decay 0.1 on matrices, clip 1.0, batch 12 random windows of 64):
 
 - `llmnb`: `lm_learner` + `fit`, the recipe's schedule as a callback (`StepSchedule`);
 - `trainer`: HF `Trainer`, `cosine_with_min_lr`, on the packed blocks;
-- `nanogpt`: nanoGPT's `train.py` loop, as its CPU recipe runs it (fp32, not compiled; see `run_nanogpt`).
+- `nanogpt`: nanoGPT's `train.py` loop, as its CPU recipe runs it (fp32, not compiled; see `run_nanogpt`);
+- `nanogpt_best`: the same loop as an expert runs it on this CPU: `torch.compile` of the model (nanoGPT's own `--compile=True`,
+  its default everywhere but the CPU recipe) and bf16 autocast around the forward pass (nanoGPT's `ctx`, which `train.py`
+  leaves as a `nullcontext` on a CPU only because CPUs without bf16 units gain nothing from it; this one has them).
 
 `--compile` and `--bf16` apply to llmnb and the Trainer (`Trainer(torch_compile=True, bf16=True)`), so that their ratio
-compares like with like; nanoGPT's loop always runs its published CPU recipe (fp32, eager).
+compares like with like; `nanogpt` always runs its published CPU recipe (fp32, eager), `nanogpt_best` always compiles in bf16.
+`time_ratio_best` is llmnb's step time ÷ `nanogpt_best`'s, and `quality_delta_best` its validation loss minus llmnb's
+(positive: llmnb's is lower).
 
 A machine's speed drifts (on the 2-core machine, by up to 30% within minutes), and trainings run one after the other
 meet different machines. So they take turns (`--interleave 20`, the default): each trains in a process of its own,
@@ -26,7 +31,8 @@ this recipe (20 batches of 12 random windows), which is what nanoGPT's published
 
     {"val_loss", "ms_per_iter", "tokens_per_s", "mfu", "val_loss_20_batches",
      "peer": "hf-trainer", "peer_tokens_per_s", "peer_ms_per_iter", "peer_val_loss", "ratio",
-     "nanogpt_tokens_per_s", "nanogpt_ms_per_iter", "nanogpt_val_loss", "ratio_vs_nanogpt", "nanogpt_ref_tokens_per_s", "ratio_vs_nanogpt_ref"}
+     "nanogpt_tokens_per_s", "nanogpt_ms_per_iter", "nanogpt_val_loss", "ratio_vs_nanogpt", "nanogpt_ref_tokens_per_s", "ratio_vs_nanogpt_ref",
+     "nanogpt_best_tokens_per_s", "nanogpt_best_ms_per_iter", "nanogpt_best_val_loss", "ratio_vs_nanogpt_best", "time_ratio_best", "quality_delta_best"}
 
 `ratio` = llmnb tokens/s ÷ Trainer's; `ratio_vs_nanogpt` = ÷ nanoGPT's loop, this run; taking turns, the same ratio turn by
 turn (the medians of neighbouring turns) gives `ratio_turns_quartiles` and `ratio_vs_nanogpt_turns_quartiles`, the 25th, 50th
@@ -34,7 +40,7 @@ and 75th percentiles over the run's turns, which say how far the machine's noise
 22.0 k tokens/s (34.9 ms/iter) nanoGPT itself measured with this recipe on the 2-core machine this was written on.
 
     python bench/pretrain_char.py [--data data/tinyshakespeare/input.txt] [--max-iters 2000] [--compile] [--bf16]
-                                  [--peers trainer,nanogpt] [--interleave 20] [--lr 1e-3] [--one-cycle] [--seed 1337] [--lr-find]
+                                  [--peers trainer,nanogpt,nanogpt_best] [--interleave 20] [--lr 1e-3] [--one-cycle] [--seed 1337] [--lr-find]
 """
 import argparse, json, statistics, sys, time, tempfile
 import multiprocessing as mp
@@ -162,11 +168,13 @@ def run_trainer(a, sp, tok, cfg, bs, T, iters, baton=None):
     return dict(step_s=statistics.median(times.steps), step_times=[None] + times.steps, val_loss=valid_loss(peer, sp, tok, T),
                 tokens_per_s_wall=iters * bs * T / out.metrics['train_runtime'])
 
-def run_nanogpt(a, sp, tok, cfg, bs, T, iters, baton=None):
+def run_nanogpt(a, sp, tok, cfg, bs, T, iters, baton=None, best:bool=False):
     """nanoGPT's training loop (`train.py`) as its CPU recipe runs it, on the same model (llmnb's GPT has nanoGPT's
     architecture): `get_batch` from a NumPy array of the training ids, loss over all 64 targets, backward, clipping,
     AdamW in nanoGPT's two groups (fused only on CUDA, as nanoGPT), the learning rate set each step, the loss read each
-    step (`--log_interval=1`). fp32 and eager, as the recipe's `--compile=False`, whatever `--bf16`/`--compile` say."""
+    step (`--log_interval=1`). fp32 and eager, as the recipe's `--compile=False`, whatever `--bf16`/`--compile` say;
+    `best`: compiled (`torch.compile(model)`, as `train.py` does) with the forward pass in bf16 autocast (its `ctx`)."""
+    from contextlib import nullcontext
     import numpy as np
     import torch.nn.functional as F
     from llmnb.core import set_seed
@@ -181,6 +189,8 @@ def run_nanogpt(a, sp, tok, cfg, bs, T, iters, baton=None):
         y = torch.stack([torch.from_numpy(data[i + 1:i + 1 + T].astype(np.int64)) for i in ix])
         return x.to(dev), y.to(dev)
     model = GPT(GPTConfig(**cfg)).to(dev)
+    ctx = torch.autocast(dev, dtype=torch.bfloat16) if best else nullcontext()
+    fwd = torch.compile(model) if best else model   # train.py: `model = torch.compile(model)`
     ps = [p for p in model.parameters() if p.requires_grad]
     groups = [dict(params=[p for p in ps if p.dim() >= 2], weight_decay=0.1), dict(params=[p for p in ps if p.dim() < 2], weight_decay=0.0)]
     opt = torch.optim.AdamW(groups, lr=a.lr, betas=(0.9, 0.99), **(dict(fused=True) if dev == 'cuda' else {}))
@@ -188,14 +198,14 @@ def run_nanogpt(a, sp, tok, cfg, bs, T, iters, baton=None):
     X, Y = get_batch()
     for it in range(iters):
         for g in opt.param_groups: g['lr'] = lr_at(it, a.lr, a.lr / 10, 100, iters)
-        loss = F.cross_entropy(model(input_ids=X).logits.view(-1, cfg['vocab_size']), Y.view(-1))
+        with ctx: loss = F.cross_entropy(fwd(input_ids=X).logits.view(-1, cfg['vocab_size']), Y.view(-1))
         X, Y = get_batch()   # the next batch, while (on a GPU) this one computes
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step(); opt.zero_grad(set_to_none=True)
         loss.item()   # nanoGPT's log line
         now = time.perf_counter(); steps.append(now - t)
-        if baton: baton.step('nanogpt', it)
+        if baton: baton.step('nanogpt_best' if best else 'nanogpt', it)
         t = time.perf_counter()
     return dict(step_s=statistics.median(steps[1:]), step_times=steps, val_loss=valid_loss(model, sp, tok, T))
 
@@ -232,7 +242,7 @@ def turn_ratios(a, b, k:int)->list:
 
 def quartiles(xs)->list: return [round(q, 3) for q in statistics.quantiles(xs, n=4)] if len(xs) > 1 else xs
 
-RUNS = dict(llmnb=run_llmnb, trainer=run_trainer, nanogpt=run_nanogpt)
+RUNS = dict(llmnb=run_llmnb, trainer=run_trainer, nanogpt=run_nanogpt, nanogpt_best=lambda *a_, **k: run_nanogpt(*a_, **k, best=True))
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -241,7 +251,7 @@ def main():
     p.add_argument('--compile', action='store_true', help="torch.compile the model (llmnb's and the Trainer's)")
     p.add_argument('--bf16', action='store_true', help='bf16 mixed precision (autocast; llmnb and the Trainer)')
     p.add_argument('--tanh-gelu', action='store_true', help="GPT-2's tanh GELU instead of nanoGPT's exact one")
-    p.add_argument('--peers', default='trainer,nanogpt', help="who else trains: 'trainer', 'nanogpt', both (comma) or 'none'")
+    p.add_argument('--peers', default='trainer,nanogpt,nanogpt_best', help="who else trains: 'trainer', 'nanogpt', 'nanogpt_best' (commas) or 'none'")
     p.add_argument('--interleave', type=int, default=20, help='take turns every N steps (0: one after the other)')
     p.add_argument('--seed', type=int, default=1337)
     p.add_argument('--lr', type=float, default=1e-3, help="peak learning rate (all); the recipe's is 1e-3, decayed to lr/10")
@@ -282,6 +292,11 @@ def main():
         res.update(nanogpt_tokens_per_s=bs * T / n['step_s'], nanogpt_ms_per_iter=1000 * n['step_s'], nanogpt_val_loss=n['val_loss'],
                    ratio_vs_nanogpt=n['step_s'] / r['step_s'])
         if interleaved: res.update(ratio_vs_nanogpt_turns_quartiles=quartiles(turn_ratios(r['step_times'], n['step_times'], a.interleave)))
+    if 'nanogpt_best' in runs:
+        n = runs['nanogpt_best']
+        res.update(nanogpt_best_tokens_per_s=bs * T / n['step_s'], nanogpt_best_ms_per_iter=1000 * n['step_s'], nanogpt_best_val_loss=n['val_loss'],
+                   ratio_vs_nanogpt_best=n['step_s'] / r['step_s'], time_ratio_best=r['step_s'] / n['step_s'], quality_delta_best=n['val_loss'] - r['val_loss'])
+        if interleaved: res.update(ratio_vs_nanogpt_best_turns_quartiles=quartiles(turn_ratios(r['step_times'], n['step_times'], a.interleave)))
     res.update(nanogpt_ref_tokens_per_s=NANOGPT_TOK_S, ratio_vs_nanogpt_ref=tok_s / NANOGPT_TOK_S)
     record(res)
 

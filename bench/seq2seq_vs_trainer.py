@@ -11,7 +11,14 @@ same epochs, batch size, peak lr, weight decay (AdamW, betas 0.9/0.999, wd 0.01,
 - `llmnb`: `seq2seq_dataloaders` (length-sorted batches, dynamic padding) → `finetune_learner(..., 'translation')` →
   `fit_one_cycle` (`finetune`'s recipe), no validation pass;
 - `trainer`: `Seq2SeqTrainer` with `DataCollatorForSeq2Seq` and `Seq2SeqTrainingArguments(predict_with_generate=True, ...)`,
-  the documented recipe (its defaults: random batches padded to the longest, linear decay), no evaluation during training.
+  the documented recipe (its defaults: random batches padded to the longest, linear decay), no evaluation during training;
+- `trainer_best`: the same `Seq2SeqTrainer` as an expert sets it to match what llmnb does by default, with the Trainer's own
+  options: `train_sampling_strategy='group_by_length'` (transformers 5's name for `group_by_length=True`: batches of
+  similar lengths, the Trainer's answer to length-sorted batches) and warm-up over the first 25% of the steps with cosine
+  decay (`warmup_steps=0.25`, `lr_scheduler_type='cosine'`: the schedule of fastai's one cycle, `pct_start=0.25`). Not used:
+  `torch_compile` (a new length every batch: a recompile per shape on a CPU), dataloader workers (two cores, both training).
+
+`time_ratio_best` = llmnb's wall time ÷ `trainer_best`'s; `quality_delta_best` = llmnb's BLEU − `trainer_best`'s.
 
 Each trains in a process of its own, and they take turns every `--interleave` steps (`pretrain_char.Baton`): only one
 computes at a time, and both meet the same machine, minute by minute. `*_wall_s` = the sum of each one's step times (data
@@ -20,7 +27,8 @@ trained models are scored by one function (`score`) on the test split: greedy de
 `--max-len` new tokens, sacrebleu's corpus BLEU and chrF, and placeholder accuracy (`llmnb.train.metrics.text_scores`).
 The last line is JSON:
 
-    {"llmnb_bleu", "llmnb_chrf", "llmnb_wall_s", "trainer_bleu", "trainer_chrf", "trainer_wall_s", "time_ratio", ...}
+    {"llmnb_bleu", "llmnb_chrf", "llmnb_wall_s", "trainer_bleu", "trainer_chrf", "trainer_wall_s", "time_ratio",
+     "trainer_best_bleu", "trainer_best_chrf", "trainer_best_wall_s", "time_ratio_best", "quality_delta_best", ...}
 
 Target (issue 17): BLEU ≥ the Trainer's at ≤ 0.7x its wall time.
 
@@ -39,9 +47,9 @@ the Trainer's linear decay from the peak, each library's default) as much as the
 translate at all (long help texts cut at 48 tokens), which is why the default keeps the messages that fit.
 
     python bench/seq2seq_vs_trainer.py [--epochs 5] [--n-train 0] [--max-chars 100] [--bs 32] [--lr 1e-3] [--max-len 48] [--interleave 20]
-                                       [--threads 1] [--num-beams 1] [--fp32] [--seed 42] [--smoke]
+                                       [--threads 1] [--num-beams 1] [--fp32] [--seed 42] [--runs llmnb,trainer,trainer_best] [--smoke]
 """
-import argparse, importlib, json, sys, tempfile, time
+import argparse, functools, importlib, json, sys, tempfile, time
 from pathlib import Path
 import torch
 from transformers import TrainerCallback
@@ -131,14 +139,14 @@ def run_llmnb(a, path, ready, baton=None):
 
 class Steps(TrainerCallback):
     "HF `Trainer` callback: the time between consecutive steps, data loading included; hands over every `k` steps."
-    def __init__(self, baton=None): self.baton, self.t, self.times = baton, None, []
+    def __init__(self, baton=None, who='trainer'): self.baton, self.who, self.t, self.times = baton, who, None, []
     def on_train_begin(self, args, state, control, **kw): self.t = time.perf_counter()
     def on_step_end(self, args, state, control, **kw):
         self.times.append(time.perf_counter() - self.t)
-        if self.baton: self.baton.step('trainer', state.global_step - 1)
+        if self.baton: self.baton.step(self.who, state.global_step - 1)
         self.t = time.perf_counter()
 
-def run_trainer(a, path, ready, baton=None):
+def run_trainer(a, path, ready, baton=None, best:bool=False):
     from transformers import (AutoModelForSeq2SeqLM, AutoTokenizer, DataCollatorForSeq2Seq, Seq2SeqTrainer, Seq2SeqTrainingArguments,
                               PrinterCallback)
     from llmnb.core import set_seed
@@ -147,23 +155,24 @@ def run_trainer(a, path, ready, baton=None):
     set_seed(a.seed)
     model = AutoModelForSeq2SeqLM.from_pretrained(path)
     ds = encoded(a, tok).select_columns(['input_ids', 'labels'])
-    args = Seq2SeqTrainingArguments(output_dir=tempfile.mkdtemp(), per_device_train_batch_size=a.bs, num_train_epochs=a.epochs,
+    who, best_kw = ('trainer_best', dict(train_sampling_strategy='group_by_length', warmup_steps=0.25, lr_scheduler_type='cosine')) if best else ('trainer', {})
+    args = Seq2SeqTrainingArguments(output_dir=tempfile.mkdtemp(), per_device_train_batch_size=a.bs, num_train_epochs=a.epochs, **best_kw,
                                     learning_rate=a.lr, weight_decay=0.01, max_grad_norm=1.0, bf16=not a.fp32, use_cpu=True,
                                     predict_with_generate=True, generation_max_length=a.max_len, generation_num_beams=a.num_beams,
                                     eval_strategy='no', save_strategy='no', logging_steps=10**6, report_to=[], seed=a.seed,
                                     disable_tqdm=True, dataloader_num_workers=0)
     trainer = Seq2SeqTrainer(model=model, args=args, train_dataset=ds, processing_class=tok,
                              data_collator=DataCollatorForSeq2Seq(tok, model=model, label_pad_token_id=-100))
-    trainer.add_callback(steps := Steps(baton)); trainer.remove_callback(PrinterCallback)
+    trainer.add_callback(steps := Steps(baton, who)); trainer.remove_callback(PrinterCallback)
     ready.wait()
-    if baton: baton.start('trainer')
+    if baton: baton.start(who)
     try: trainer.train()
     finally:
-        if baton: baton.finish('trainer')
+        if baton: baton.finish(who)
     rss = peak_rss_mb(); ready.wait()
     return dict(times=steps.times, peak_rss_mb=rss, steps=len(steps.times), **score(trainer.model, tok, a))
 
-RUNS = dict(llmnb=run_llmnb, trainer=run_trainer)
+RUNS = dict(llmnb=run_llmnb, trainer=run_trainer, trainer_best=functools.partial(run_trainer, best=True))
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -181,20 +190,24 @@ def main():
     p.add_argument('--fp32', action='store_true', help='no bf16 autocast (either side)')
     p.add_argument('--seed', type=int, default=42)
     p.add_argument('--smoke', action='store_true', help='a tiny model, 64 pairs, 1 epoch: the whole path in seconds')
+    p.add_argument('--runs', default='llmnb,trainer,trainer_best', help='who trains, taking turns (llmnb first)')
     a = p.parse_args()
     if a.smoke: a.n_train, a.n_test, a.epochs, a.interleave, a.bs = 64, 16, 1, 1, 16
     quiet()
     t0 = time.perf_counter()
     tmp = tempfile.TemporaryDirectory()
     path = prepare(a, Path(tmp.name))
-    runs = train_all(RUNS, a, path)
+    runs = train_all({w: RUNS[w] for w in a.runs.split(',')}, a, path)
     for w, r in runs.items(): print(w, json.dumps({k: v for k, v in r.items() if k not in ('times', 'tokens')}), flush=True)
-    l, t = runs['llmnb'], runs['trainer']
-    lw, tw = sum(l['times']), sum(t['times'])
-    res = dict(llmnb_bleu=l['bleu'], llmnb_chrf=l['chrf'], llmnb_wall_s=round(lw, 1), trainer_bleu=t['bleu'], trainer_chrf=t['chrf'],
-               trainer_wall_s=round(tw, 1), time_ratio=lw / tw, llmnb_placeholder_acc=l['placeholder_acc'],
-               trainer_placeholder_acc=t['placeholder_acc'], steps=[l['steps'], t['steps']],
-               peak_rss_mb=[round(l['peak_rss_mb']), round(t['peak_rss_mb'])], epochs=a.epochs, n_train=a.n_train, max_chars=a.max_chars, n_test=a.n_test,
+    l = runs['llmnb']
+    res = dict(llmnb_bleu=l['bleu'], llmnb_chrf=l['chrf'], llmnb_wall_s=round(sum(l['times']), 1), llmnb_placeholder_acc=l['placeholder_acc'])
+    for w, tag in (('trainer', ''), ('trainer_best', '_best')):
+        if w not in runs: continue
+        t = runs[w]
+        res.update({f'{w}_bleu': t['bleu'], f'{w}_chrf': t['chrf'], f'{w}_wall_s': round(sum(t['times']), 1), f'time_ratio{tag}': sum(l['times']) / sum(t['times']),
+                    f'{w}_placeholder_acc': t['placeholder_acc'], f'quality_delta{tag}': l['bleu'] - t['bleu']})
+    res.update(steps=[r['steps'] for r in runs.values()], peak_rss_mb=[round(r['peak_rss_mb']) for r in runs.values()], runs=a.runs,
+               epochs=a.epochs, n_train=a.n_train, max_chars=a.max_chars, n_test=a.n_test,
                bs=a.bs, lr=a.lr, max_len=a.max_len, num_beams=a.num_beams, dtype='fp32' if a.fp32 else 'bf16 autocast', seed=a.seed,
                smoke=a.smoke, wall_s=round(time.perf_counter() - t0, 1))
     record(res)

@@ -15,12 +15,17 @@ CPU for both (`--fp32`: neither), seed 42:
   each conversation: what `finetune` does for a model that keeps packed conversations apart, as this Llama does, checked with
   `keeps_packs_apart`; `--llmnb-batches sorted|random`: padded batches, length-sorted or drawn at random) →
   `finetune_learner(..., 'chat', lora_r=8, ...)` → `fit` at a constant lr, stopped after `--steps` batches, no validation pass;
-- `trl`: `SFTTrainer(peft_config=LoraConfig(...), args=SFTConfig(assistant_only_loss=True, packing=False, padding_free=False,
+- `trl`: `SFTTrainer(peft_config=LoraConfig(...), args=SFTConfig(assistant_only_loss=True, packing=best, padding_free=False,
   max_length=256, truncation_mode='keep_end', lr_scheduler_type='constant', bf16=True, use_cpu=True, ...))` (random batches,
   padded to the batch's longest),
   its other defaults kept (its fused LM head, which never builds the logits, and its entropy and token accuracy each step)
   except `gradient_checkpointing`, which `SFTConfig` turns on by default and is off here as in llmnb (`--trl-gradient-checkpointing`
   turns it on).
+- `trl_best`: the same `SFTTrainer` as its documentation recommends for exactly this job, conversations of very different
+  lengths: `packing=True` with its default `packing_strategy='bfd'` (best-fit decreasing: whole conversations packed into rows
+  of `max_length` tokens, padding-free, positions restarting at each conversation, so that none sees another), 2 rows a step
+  (`per_device_train_batch_size=2`: about the tokens of llmnb's 8 conversations a step, 512 at most against 476 on average),
+  everything else as `trl`.
 
 A machine's speed drifts (on the 2-core machine, by up to 30% within minutes), and trainings run one after the other
 meet different machines. So they take turns (`--interleave 5`, the default): each trains in a process of its own (set up
@@ -37,9 +42,11 @@ memory is each training process's peak resident set (`ru_maxrss`: loading, data 
 The last line is JSON:
 
     {"llmnb_tokens_per_s", "trl_tokens_per_s", "ratio", "llmnb_eval_loss", "trl_eval_loss", "llmnb_peak_rss_mb",
-     "trl_peak_rss_mb", "steps", "eval_loss_before", "ratio_turns_quartiles", "llmnb_padding", "trl_padding", ...}
+     "trl_peak_rss_mb", "steps", "eval_loss_before", "ratio_turns_quartiles", "llmnb_padding", "trl_padding",
+     "trl_best_tokens_per_s", "ratio_best", "trl_best_eval_loss", "time_ratio_best", "quality_delta_best", ...}
 
-`ratio` = llmnb tokens/s ÷ TRL's; the same ratio turn by turn (neighbouring turns) gives `ratio_turns_quartiles` (25th,
+`ratio` = llmnb tokens/s ÷ TRL's (`ratio_best`: ÷ `trl_best`'s); `time_ratio_best` = llmnb's time for the same tokens ÷
+`trl_best`'s (1 / `ratio_best`); `quality_delta_best` = `trl_best`'s held-out loss − llmnb's (positive: llmnb's is lower). The same ratio turn by turn (neighbouring turns) gives `ratio_turns_quartiles` (25th,
 50th and 75th percentiles, from the second turn), which say how far the machine's noise moves it; `*_padding` is the
 share of pad positions in each one's training batches.
 
@@ -74,9 +81,9 @@ work, `--threads 1` (one torch thread in each process) keeps a busy neighbour fr
 threads on 2 busy cores, a step was 7x slower).
 
     python bench/sft_vs_trl.py [--steps 60] [--lr 1e-3] [--interleave 5] [--max-len 256] [--fp32] [--seed 42] [--threads 0]
-                               [--model HuggingFaceTB/SmolLM2-135M-Instruct] [--trl-gradient-checkpointing] [--llmnb-batches packed|sorted|random] [--smoke]
+                               [--model HuggingFaceTB/SmolLM2-135M-Instruct] [--trl-gradient-checkpointing] [--llmnb-batches packed|sorted|random] [--runs llmnb,trl,trl_best] [--smoke]
 """
-import argparse, json, math, queue, resource, sys, tempfile, time, warnings
+import argparse, functools, json, math, queue, resource, sys, tempfile, time, warnings
 import multiprocessing as mp
 from pathlib import Path
 import torch
@@ -129,12 +136,12 @@ def heldout_loss(model, tok, convs, max_len:int, bs:int=BS)->tuple[float, int]:
 
 class TrlSteps(TrainerCallback):
     "HF `Trainer` callback: the time between consecutive steps, data loading included (as llmnb's); hands over every `k` steps (the wait is not a step's time)."
-    def __init__(self, a, count, baton=None): self.a, self.n, self.count, self.baton, self.t, self.times = a, a.steps, count, baton, None, []
+    def __init__(self, a, count, baton=None, who='trl'): self.a, self.n, self.count, self.baton, self.who, self.t, self.times = a, a.steps, count, baton, who, None, []
     def on_train_begin(self, args, state, control, **kw): self.t = time.perf_counter()
     def on_step_end(self, args, state, control, **kw):
         self.times.append(time.perf_counter() - self.t)
         if self.baton and state.global_step < self.n:
-            progress('trl', self.times, self.count.tokens, self.a); self.baton.step('trl', state.global_step - 1)
+            progress(self.who, self.times, self.count.tokens, self.a); self.baton.step(self.who, state.global_step - 1)
         self.t = time.perf_counter()
 
 class Counting:
@@ -142,7 +149,8 @@ class Counting:
     def __init__(self, f): self.f, self.tokens, self.sizes = f, [], []
     def __call__(self, xs):
         b = self.f(xs)
-        self.tokens.append(int(b['attention_mask'].sum())); self.sizes.append(b['attention_mask'].numel())
+        m = b.get('attention_mask')   # padding-free rows (TRL's packing) have none: every position is a token
+        self.tokens.append(int(m.sum()) if m is not None else b['input_ids'].numel()); self.sizes.append(b['input_ids'].numel())
         return b
 
 def run_llmnb(a, path, ready, baton=None):
@@ -190,8 +198,8 @@ def run_llmnb(a, path, ready, baton=None):
     loss, n = heldout_loss(model, tok, va, a.max_len)
     return dict(times=times, tokens=tokens, sizes=sizes, peak_rss_mb=rss, eval_loss=loss, eval_tokens=n, **info)
 
-def run_trl(a, path, ready, baton=None):
-    "Train the same LoRA adapters with TRL's `SFTTrainer` on the same conversations: step times, tokens, peak memory, held-out loss."
+def run_trl(a, path, ready, baton=None, best:bool=False):
+    "Train the same LoRA adapters with TRL's `SFTTrainer` on the same conversations: step times, tokens, peak memory, held-out loss; `best`: packed (BFD, padding-free), 2 rows a step."
     from peft import LoraConfig
     from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
     from trl import SFTConfig, SFTTrainer
@@ -203,31 +211,32 @@ def run_trl(a, path, ready, baton=None):
     tr, va = conversations(a)
     set_seed(a.seed)
     model = AutoModelForCausalLM.from_pretrained(path)
-    args = SFTConfig(output_dir=tempfile.mkdtemp(), max_steps=a.steps, per_device_train_batch_size=BS, learning_rate=a.lr,
+    who = 'trl_best' if best else 'trl'
+    args = SFTConfig(output_dir=tempfile.mkdtemp(), max_steps=a.steps, per_device_train_batch_size=2 if best else BS, learning_rate=a.lr,
                      lr_scheduler_type='constant', warmup_steps=0, weight_decay=0., adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-8,
                      max_grad_norm=1.0, optim='adamw_torch', bf16=not a.fp32, fp16=False, use_cpu=True,
-                     gradient_checkpointing=a.trl_gradient_checkpointing, assistant_only_loss=True, packing=False, padding_free=False,
+                     gradient_checkpointing=a.trl_gradient_checkpointing, assistant_only_loss=True, packing=best, padding_free=False,
                      max_length=a.max_len, truncation_mode='keep_end', logging_steps=a.steps, save_strategy='no', eval_strategy='no', report_to=[],
                      seed=a.seed, disable_tqdm=True, dataloader_num_workers=0)
     trainer = SFTTrainer(model=model, args=args, train_dataset=tr.select_columns(['messages']), processing_class=tok,
                          peft_config=LoraConfig(**lora_kwargs()))
     trainer.data_collator = count = Counting(trainer.data_collator)
-    trainer.add_callback(steps := TrlSteps(a, count, baton))
+    trainer.add_callback(steps := TrlSteps(a, count, baton, who))
     trainer.remove_callback(PrinterCallback)   # no log lines: the step times are ours
     model = trainer.model
     info = dict(trainable=sum(p.numel() for p in model.parameters() if p.requires_grad), dtype=str(next(model.parameters()).dtype))
     ready.wait()
-    if baton: baton.start('trl')
+    if baton: baton.start(who)
     try: trainer.train()
     finally:
-        if baton: baton.finish('trl')
+        if baton: baton.finish(who)
     rss = peak_rss_mb()
     ready.wait()   # both have trained: the evaluations cannot slow the other's steps
     loss, n = heldout_loss(model, tok, va, a.max_len)
     return dict(times=steps.times, tokens=count.tokens[:a.steps], sizes=count.sizes[:a.steps], peak_rss_mb=rss, eval_loss=loss,
                 eval_tokens=n, **info)
 
-RUNS = dict(llmnb=run_llmnb, trl=run_trl)
+RUNS = dict(llmnb=run_llmnb, trl=run_trl, trl_best=functools.partial(run_trl, best=True))
 
 def _process(run, who, a, path, ready, baton, q):
     "One training in its own process: `run(a, path, ready, baton)`'s results (or its error) put on `q`."
@@ -310,6 +319,7 @@ def main():
                    help="llmnb's batches: drawn at random and packed in one row (finetune's default for a model that keeps them apart), "
                         "or padded, length-sorted or drawn at random")
     p.add_argument('--smoke', action='store_true', help='a tiny random Llama and tokenizer, 3 steps, turns every step')
+    p.add_argument('--runs', default='llmnb,trl,trl_best', help='who trains, taking turns (llmnb and at least one of trl, trl_best)')
     a = p.parse_args()
     quiet()
     if a.threads: torch.set_num_threads(a.threads)
@@ -330,26 +340,27 @@ def main():
     before, n_eval = heldout_loss(AutoModelForCausalLM.from_pretrained(path), tok, conversations(a)[1], a.max_len)
     print('before', json.dumps(dict(eval_loss=before, eval_tokens=n_eval)), flush=True)
 
-    runs = train_all(RUNS, a, path)
+    runs = train_all({w: RUNS[w] for w in a.runs.split(',')}, a, path)
     for w, r in runs.items():
         print(w, json.dumps({k: v for k, v in r.items() if k not in ('times', 'tokens', 'sizes')}), flush=True)
 
-    l, t = runs['llmnb'], runs['trl']
-    res = dict(llmnb_tokens_per_s=rate(l), trl_tokens_per_s=rate(t), ratio=rate(l) / rate(t),
-               llmnb_eval_loss=l['eval_loss'], trl_eval_loss=t['eval_loss'],
-               llmnb_peak_rss_mb=round(l['peak_rss_mb'], 1), trl_peak_rss_mb=round(t['peak_rss_mb'], 1), steps=a.steps,
+    l, k, pad = runs['llmnb'], a.interleave, (lambda r: 1 - sum(r['tokens']) / sum(r['sizes']))
+    ms = lambda r: 1000 * sum(r['times'][1:]) / (len(r['times']) - 1)
+    res = dict(llmnb_tokens_per_s=rate(l), llmnb_eval_loss=l['eval_loss'], llmnb_peak_rss_mb=round(l['peak_rss_mb'], 1), steps=a.steps,
                eval_loss_before=before, eval_tokens=n_eval)
-    k = a.interleave
-    if k and a.steps >= 2 * k:
-        res['ratio_turns_quartiles'] = quartiles([rate(l, i * k, (i + 1) * k) / rate(t, i * k, (i + 1) * k)
-                                                  for i in range(1, a.steps // k)])
-    pad = lambda r: 1 - sum(r['tokens']) / sum(r['sizes'])
-    res.update(llmnb_padding=round(pad(l), 4), trl_padding=round(pad(t), 4),
-               llmnb_tokens=sum(l['tokens']), trl_tokens=sum(t['tokens']),
-               llmnb_ms_per_step=1000 * sum(l['times'][1:]) / (len(l['times']) - 1), trl_ms_per_step=1000 * sum(t['times'][1:]) / (len(t['times']) - 1),
-               trainable_params=[l['trainable'], t['trainable']], dtype='fp32' if a.fp32 else 'bf16 autocast (fp32 weights)',
-               weights_dtype=[l['dtype'], t['dtype']], lr=a.lr, bs=BS, max_len=a.max_len, interleave=a.interleave, seed=a.seed, llmnb_batches=a.llmnb_batches,
-               smoke=a.smoke, wall_s=round(time.perf_counter() - t0, 1))
+    for w, tag in (('trl', ''), ('trl_best', '_best')):
+        if w not in runs: continue
+        t = runs[w]
+        res.update({f'{w}_tokens_per_s': rate(t), f'ratio{tag}': rate(l) / rate(t), f'{w}_eval_loss': t['eval_loss'],
+                    f'{w}_peak_rss_mb': round(t['peak_rss_mb'], 1), f'{w}_padding': round(pad(t), 4), f'{w}_tokens': sum(t['tokens']),
+                    f'{w}_ms_per_step': ms(t)})
+        if k and a.steps >= 2 * k:
+            res[f'ratio{tag}_turns_quartiles'] = quartiles([rate(l, i * k, (i + 1) * k) / rate(t, i * k, (i + 1) * k) for i in range(1, a.steps // k)])
+    if 'trl_best' in runs: res.update(time_ratio_best=1 / res['ratio_best'], quality_delta_best=res['trl_best_eval_loss'] - l['eval_loss'])
+    res.update(llmnb_padding=round(pad(l), 4), llmnb_tokens=sum(l['tokens']), llmnb_ms_per_step=ms(l),
+               trainable_params=[r['trainable'] for r in runs.values()], dtype='fp32' if a.fp32 else 'bf16 autocast (fp32 weights)',
+               weights_dtype=[r['dtype'] for r in runs.values()], runs=a.runs, lr=a.lr, bs=BS, max_len=a.max_len, interleave=a.interleave,
+               seed=a.seed, llmnb_batches=a.llmnb_batches, smoke=a.smoke, wall_s=round(time.perf_counter() - t0, 1))
     record(res)
 
 if __name__ == '__main__': main()

@@ -18,24 +18,34 @@ images (the training set less the stratified 10% that `image_data.image_dataload
   nor flip), `DefaultDataCollator`, `Trainer` with AdamW, the same
   peak lr, 10% warmup then linear decay, weight decay 0.01, the same epochs and batch size, bf16 on the CPU, evaluation
   each epoch. Its time is `train_runtime`.
+- `trainer_best`: the same Trainer with what its documentation offers an expert for this job: `torch_compile=True` (every
+  batch has the same shape, so the model compiles once; `TrainingArguments` documents it for speed) and warm-up over the first
+  25% of the steps with cosine decay (`warmup_steps=0.25`, `lr_scheduler_type='cosine'`: the schedule of fastai's one cycle,
+  llmnb's). Not used: dataloader workers (the two cores are the ones training: a worker takes one from the model),
+  `group_by_length` (every image has the same size).
 - `cnn`: what a practitioner would train instead: a small fastai CNN (`ConvLayer`s: conv, BatchNorm, ReLU; 32→64→128→256
   channels, stride 2 from the second, global average pooling, a linear head; 0.4 M parameters) on llmnb's very loaders,
   `fit_one_cycle` with the same epochs and batch size, bf16.
 
 Wall time is training time, data reading and per-epoch validation included (for llmnb: the whole `finetune` call, its test
 scoring excluded; for the Trainer: `train_runtime`, its datasets built before). The runs go one after another in this
-process (`--order` chooses who starts: the machine's speed drifts, so swap it and compare). The last line is JSON:
+process, once per seed (`--seeds`), taking turns: the first to go moves one place each seed (`peers.take_turns`; `--order`
+is the first seed's order). With several seeds each number is their mean, with `_sd` and `_seeds` beside it
+(`peers.summary`). The last line is JSON:
 
-    {"llmnb_acc", "llmnb_wall_s", "trainer_acc", "trainer_wall_s", "time_ratio", "cnn_acc", "cnn_wall_s", ...}
+    {"llmnb_acc", "llmnb_wall_s", "trainer_acc", "trainer_wall_s", "time_ratio", "trainer_best_acc", "trainer_best_wall_s",
+     "time_ratio_best", "quality_delta_best", "cnn_acc", "cnn_wall_s", ...}
 
-`time_ratio` = llmnb's wall time / the Trainer's. `--limit N`: N training and N test images, one epoch (a smoke run).
+`time_ratio` = llmnb's wall time / the Trainer's (`time_ratio_best`: / `trainer_best`'s); `quality_delta_best` = llmnb's test
+accuracy − `trainer_best`'s. `--limit N`: N training and N test images, one epoch (a smoke run).
 
-    python bench/vit_fashion.py [--epochs 9] [--bs 128] [--lr 2e-3] [--patch-size 7] [--augment light] [--threads 2] [--order llmnb,trainer,cnn] [--limit N]
+    python bench/vit_fashion.py [--epochs 9] [--bs 128] [--lr 2e-3] [--patch-size 7] [--augment light] [--threads 2] [--order llmnb,trainer,trainer_best,cnn] [--seeds 42] [--limit N]
 """
 import argparse, sys, tempfile, time
 from pathlib import Path
 import torch
 from record import record
+from peers import take_turns, summary
 
 def accuracy(logits, labels)->float:
     "The one scoring function: the fraction of test images whose top class is their label."
@@ -51,10 +61,10 @@ def run_llmnb(a, tr, test, tmp):
     wall = time.time() - t   # a Dataset has no test split: finetune scores none
     learn = r['learn']
     p, y = learn.get_preds(dl=learn.dls.test_dl(image_items(test), with_labels=True))
-    return dict(llmnb_acc=accuracy(p, y), llmnb_wall_s=wall, llmnb_valid_acc=r['accuracy'])
+    return dict(acc=accuracy(p, y), wall_s=wall, valid_acc=r['accuracy'])
 
-def run_trainer(a, tr, va, test, tmp, mean, std):
-    "HF's documented recipe on the same ViT configuration."
+def run_trainer(a, tr, va, test, tmp, mean, std, best:bool=False):
+    "HF's documented recipe on the same ViT configuration; `best`: compiled, with warm-up and cosine decay."
     from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor, Trainer, TrainingArguments, DefaultDataCollator
     from torchvision.transforms import Compose, RandomResizedCrop, RandomHorizontalFlip, ToTensor, Normalize
     names = tr.features['label'].names
@@ -70,8 +80,10 @@ def run_trainer(a, tr, va, test, tmp, mean, std):
                     id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)})
     torch.manual_seed(a.seed)
     model = ViTForImageClassification(cfg)
-    args = TrainingArguments(output_dir=str(tmp/'trainer'), per_device_train_batch_size=a.bs, per_device_eval_batch_size=2 * a.bs,
-                             num_train_epochs=a.epochs, learning_rate=a.lr, weight_decay=0.01, warmup_steps=0.1, lr_scheduler_type='linear',
+    who = 'trainer_best' if best else 'trainer'
+    sched = dict(warmup_steps=0.25, lr_scheduler_type='cosine', torch_compile=True) if best else dict(warmup_steps=0.1, lr_scheduler_type='linear')
+    args = TrainingArguments(output_dir=str(tmp/who), per_device_train_batch_size=a.bs, per_device_eval_batch_size=2 * a.bs,
+                             num_train_epochs=a.epochs, learning_rate=a.lr, weight_decay=0.01, **sched,
                              eval_strategy='epoch', save_strategy='no', logging_strategy='no', report_to=[], bf16=True, use_cpu=True,
                              remove_unused_columns=False, dataloader_num_workers=0, seed=a.seed, disable_tqdm=True)
     trainer = Trainer(model=model, args=args, train_dataset=tr.with_transform(tf(train_tf)), eval_dataset=va.with_transform(tf(eval_tf)),
@@ -80,7 +92,7 @@ def run_trainer(a, tr, va, test, tmp, mean, std):
     trainer.remove_callback(PrinterCallback)   # its metrics are returned, not printed
     out = trainer.train()
     p = trainer.predict(test.with_transform(tf(eval_tf)))
-    return dict(trainer_acc=accuracy(p.predictions, p.label_ids), trainer_wall_s=out.metrics['train_runtime'])
+    return dict(acc=accuracy(p.predictions, p.label_ids), wall_s=out.metrics['train_runtime'])
 
 def small_cnn(n_out:int):
     "fastai `ConvLayer`s (conv, BatchNorm, ReLU), 32→64→128→256 channels, global average pooling, a linear head."
@@ -105,7 +117,7 @@ def run_cnn(a, tr, test):
     with learn.no_logging(): learn.fit_one_cycle(a.epochs, a.cnn_lr)
     wall = time.time() - t
     p, y = learn.get_preds(dl=dls.test_dl(image_items(test), with_labels=True))
-    return dict(cnn_acc=accuracy(p, y), cnn_wall_s=wall, cnn_params=sum(q.numel() for q in learn.model.parameters()))
+    return dict(acc=accuracy(p, y), wall_s=wall, params=sum(q.numel() for q in learn.model.parameters()))
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -116,8 +128,8 @@ def main():
     p.add_argument('--patch-size', type=int, default=7)
     p.add_argument('--augment', default='light', choices=['light', 'full', 'none'], help="the training images' augmentation (llmnb's presets)")
     p.add_argument('--threads', type=int, default=2)
-    p.add_argument('--seed', type=int, default=42)
-    p.add_argument('--order', default='llmnb,trainer,cnn', help='which runs, in which order')
+    p.add_argument('--seeds', default='42', help='comma-separated: each run once per seed, taking turns')
+    p.add_argument('--order', default='llmnb,trainer,trainer_best,cnn', help='which runs, in which order')
     p.add_argument('--limit', type=int, default=0, help='N training and test images, one epoch (a smoke run); 0: all')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -128,17 +140,19 @@ def main():
     try: full, test = fashion_mnist('train'), fashion_mnist('test')
     except Exception as e: sys.exit(str(e))
     if a.limit: full, test, a.epochs = full.shuffle(seed=0).select(range(a.limit)), test.select(range(a.limit)), 1
-    tr, va = _hold_out_images(full, 0.1, a.seed, 'Fashion-MNIST')   # the split image_dataloaders makes, for the Trainer too
     mean, std = image_stats(full, size=28)
-    tmp, res, t0 = Path(tempfile.mkdtemp()), dict(epochs=a.epochs, bs=a.bs, lr=a.lr, patch_size=a.patch_size, augment=a.augment), time.time()
-    for who in a.order.split(','):
-        if who == 'llmnb': res.update(run_llmnb(a, full, test, tmp))
-        elif who == 'trainer': res.update(run_trainer(a, tr, va, test, tmp, mean, std))
-        elif who == 'cnn': res.update(run_cnn(a, full, test))
-        else: sys.exit(f'--order: unknown run {who!r} (llmnb, trainer, cnn)')
-        print(f'{who}: ' + ', '.join(f'{k} {v:.4f}' for k, v in res.items() if k.startswith(who)), file=sys.stderr)
-    if 'llmnb_wall_s' in res and 'trainer_wall_s' in res: res['time_ratio'] = res['llmnb_wall_s'] / res['trainer_wall_s']
-    res.update(order=a.order, wall_s=time.time() - t0)
+    tmp, t0, order = Path(tempfile.mkdtemp()), time.time(), a.order.split(',')
+    bad = [w for w in order if w not in ('llmnb', 'trainer', 'trainer_best', 'cnn')]
+    if bad: sys.exit(f'--order: unknown run {bad[0]!r} (llmnb, trainer, trainer_best, cnn)')
+    def run(who, seed):
+        a.seed = seed
+        if who == 'llmnb': return run_llmnb(a, full, test, tmp/f'{seed}')
+        if who == 'cnn': return run_cnn(a, full, test)
+        tr, va = _hold_out_images(full, 0.1, seed, 'Fashion-MNIST')   # the split image_dataloaders makes with this seed, for the Trainer too
+        return run_trainer(a, tr, va, test, tmp/f'{seed}', mean, std, who == 'trainer_best')
+    runs = take_turns(order, [int(x) for x in a.seeds.split(',')], run)
+    res = dict(epochs=a.epochs, bs=a.bs, lr=a.lr, patch_size=a.patch_size, augment=a.augment, **summary(runs, 'acc', default='trainer', best='trainer_best'))
+    res.update(order=a.order, seeds=a.seeds, wall_s=time.time() - t0)
     record(res)
 
 if __name__ == '__main__': main()

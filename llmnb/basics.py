@@ -36,7 +36,9 @@ class HFModel(nn.Module):
         return hf_logits(self.out)
 
 # %% ../nbs/03_basics.ipynb #82e1989d
+_WRAPS = ('module', '_orig_mod', '_fsdp_wrapped_module')   # DDP, DataParallel, DeepSpeed; torch.compile; FSDP 1
+
 def unwrap(m:nn.Module)->nn.Module:
     "The HF model inside fastai's adapter (and inside DDP/FSDP wrappers)."
-    m = extract_model_from_parallel(m)
+    if any(k in m._modules for k in _WRAPS): m = extract_model_from_parallel(m)
     return m.model if isinstance(m, HFModel) else m

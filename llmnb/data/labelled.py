@@ -128,13 +128,12 @@ def _sorted_idxs(lengths:torch.Tensor, bs:int, shuffle:bool, generator:torch.Gen
 
 def pad_batch(ids:list, pad_id:int, left:bool=False)->dict:
     "Pad lists of token ids to the longest, on the right (`left`: on the left, as `generate` wants prompts): `input_ids` and `attention_mask` tensors."
-    n = max(map(len, ids))
-    x = torch.full((len(ids), n), pad_id, dtype=torch.long)
-    m = torch.zeros((len(ids), n), dtype=torch.long)
-    for i, o in enumerate(ids):
-        s = slice(n - len(o), n) if left else slice(0, len(o))
-        x[i, s], m[i, s] = torch.tensor(o, dtype=torch.long), 1
-    return dict(input_ids=x, attention_mask=m)
+    lens = torch.tensor([len(o) for o in ids])
+    pos = torch.arange(int(lens.max()))
+    m = pos >= pos.numel() - lens[:, None] if left else pos < lens[:, None]   # (B, n): where the tokens go
+    x = torch.full(m.shape, pad_id, dtype=torch.long)
+    x[m] = torch.tensor([t for o in ids for t in o], dtype=torch.long)   # row by row, as a mask is read
+    return dict(input_ids=x, attention_mask=m.long())
 
 def _encode(b:dict, tok:PreTrainedTokenizerBase, max_len:int)->dict:
     "Tokenize a batch of rows: `input_ids`, `attention_mask`, and each text's `length` in tokens."

@@ -112,16 +112,16 @@ def fetch_blocks(ds:Dataset|torch.Tensor, idxs)->torch.Tensor:
     "Rows `idxs` of packed blocks as a `(len(idxs), n)` int64 tensor: from a `Dataset` in one Arrow take, or from all its blocks in a tensor."
     if isinstance(ds, torch.Tensor): return ds[torch.as_tensor(idxs)].long()
     if ds.format['type'] != 'arrow': ds = ds.with_format('arrow')   # a copy of `ds` (0.5 ms): loaders keep theirs (`LMDataLoader.source`)
-    col = ds[list(idxs)]['input_ids'].combine_chunks()
+    col = ds[idxs.tolist() if isinstance(idxs, torch.Tensor) else list(idxs)]['input_ids'].combine_chunks()
     return torch.from_numpy(np.asarray(col.flatten()).reshape(len(col), -1).astype(np.int64))
 
 def random_windows(ds:Dataset, idxs, offs=None, generator:torch.Generator|None=None)->torch.Tensor:
     "Windows of a block's length starting at offset `offs` (default: random) inside blocks `idxs` (nanoGPT's random sampling)."
-    idxs = [min(i, len(ds) - 2) for i in idxs]
-    two = fetch_blocks(ds, [j for i in idxs for j in (i, i + 1)]).view(len(idxs), 2, -1)   # (B, 2, T+1)
+    rows = torch.as_tensor(idxs).clamp(max=len(ds) - 2)
+    two = fetch_blocks(ds, torch.stack([rows, rows + 1], 1).flatten()).view(len(rows), 2, -1)   # (B, 2, T+1)
     n = two.shape[-1]
     stream = torch.cat([two[:, 0], two[:, 1, 1:]], 1)             # (B, 2T+1): consecutive blocks overlap by one token
-    off = torch.randint(n - 1, (len(idxs),), generator=generator) if offs is None else torch.as_tensor(offs)
+    off = torch.randint(n - 1, (len(rows),), generator=generator) if offs is None else torch.as_tensor(offs)
     return stream.gather(1, off[:, None] + torch.arange(n))         # (B, T+1)
 
 # %% ../../nbs/13_data.lm.ipynb #a50c3e2f
@@ -146,6 +146,7 @@ class LMDataLoader(DataLoader):
         offs = torch.randint(len(self.dataset[0]['input_ids']) - 1, (self.n,), generator=self.g)
         return list(zip(rows.tolist(), offs.tolist()))
     def create_item(self, i): return i
+    def do_batch(self, b): return self.create_batch(b)   # plain tensors: no batch transforms, no fastai types to keep (`retain`)
     @property
     def source(self)->Dataset|torch.Tensor:
         "Where batches are read from, made once: all blocks in one int32 tensor when the dataset is under `max_mem` bytes, else the dataset formatted for Arrow takes."

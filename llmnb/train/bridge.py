@@ -11,13 +11,16 @@ import torch
 import torch.nn as nn
 from ..basics import unwrap   # fastai imported quietly first
 from fastai.learner import Learner
+import fastai.learner
+from fastai.optimizer import OptimWrapper
+from fastcore.basics import defaults
 from fastai.callback.core import CancelEpochException, event
 import fastai.callback.schedule   # fit_one_cycle, lr_find
 import fastai.losses
 from fastcore.foundation import L
 
 # %% auto #0
-__all__ = ['block_stack', 'transformer_splitter', 'DLView', 'validating', 'HFLearner', 'CrossEntropyLossFlat',
+__all__ = ['block_stack', 'transformer_splitter', 'DLView', 'validating', 'Recorder', 'HFLearner', 'CrossEntropyLossFlat',
            'BCEWithLogitsLossFlat', 'MSELossFlat', 'ModelLoss']
 
 # %% ../../nbs/30_train.bridge.ipynb #36f2066a
@@ -61,17 +64,36 @@ def validating(learn)->bool:
 def _handles(cls:type, event_name:str)->bool: return any(event_name in vars(k) for k in cls.__mro__)
 _order = operator.attrgetter('order')
 
+class Recorder(fastai.learner.Recorder):
+    "fastai's `Recorder`, keeping the same records of a training batch (`lrs`, `losses`, `smooth_loss`) in fewer Python calls."
+    def after_batch(self):
+        if not self.training or self.train_metrics or not len(self.yb) or getattr(self.learn, 'cancel_train', False): return super().after_batch()
+        self.smooth_loss.accumulate(self.learn)
+        opt = self.opt   # a PyTorch optimizer's groups hold the lr: fastai's `hypers` builds every group's dict to read it
+        self.lrs.append(opt.opt.param_groups[-1]['lr'] if isinstance(opt, OptimWrapper) else opt.hypers[-1]['lr'])
+        self.losses.append(v := self.smooth_loss.value)
+        self.learn.smooth_loss = v
+
 class HFLearner(Learner):
     "fastai's `Learner`, with llmnb's loop: it starts at a resumed epoch, and calls a callback only for the events it defines."
+    def __init__(self, dls, model, *args, cbs=None, default_cbs:bool=True, **kwargs):   # fastai's, with llmnb's `Recorder` in its defaults
+        dflt = [Recorder if c is fastai.learner.Recorder else c for c in defaults.callbacks] if default_cbs else []
+        super().__init__(dls, model, *args, cbs=L(dflt) + L(cbs), default_cbs=False, **kwargs)
+
     def _do_fit(self):   # fastai's, starting at `from_epoch` (set by `ExactResume` when a run continues)
         for epoch in range(getattr(self, 'from_epoch', 0), self.n_epoch):
             self.epoch = epoch
             self._with_events(self._do_epoch, 'epoch', CancelEpochException)
 
     def _call_one(self, event_name):   # fastai's, calling only the callbacks that define `event_name`
-        if not hasattr(event, event_name): raise Exception(f'missing {event_name}')
-        for cb in sorted(self.cbs, key=_order):   # stable, as fastai's `L.sorted`
-            if event_name == 'after_fit' or event_name in vars(cb) or _handles(type(cb), event_name): cb(event_name)
+        cbs = tuple(self.cbs)
+        if self.__dict__.get('_plan', (None,))[0] != cbs: self._plan = (cbs, {})   # callbacks added or removed: plan again
+        plan = self._plan[1]
+        if event_name not in plan:
+            if not hasattr(event, event_name): raise Exception(f'missing {event_name}')
+            plan[event_name] = [cb for cb in sorted(cbs, key=_order)   # stable, as fastai's `L.sorted`
+                                if event_name == 'after_fit' or event_name in vars(cb) or _handles(type(cb), event_name)]
+        for cb in plan[event_name]: cb(event_name)
 
     def __call__(self, event_name):   # fastai's, without building an `L` for every event
         for e in ([event_name] if isinstance(event_name, str) else event_name): self._call_one(e)

@@ -8,7 +8,7 @@ Docs: https://llmnb.github.io/llmnb/train.checkpoint.html.md"""
 from __future__ import annotations
 import warnings
 import csv, errno, importlib, importlib.metadata, inspect, io, re, shutil
-import json, random, itertools
+import json, math, random, itertools
 import numpy as np
 import safetensors.torch
 from safetensors import SafetensorError
@@ -330,11 +330,13 @@ def _room(path)->str:
 # %% ../../nbs/34_train.checkpoint.ipynb #296b28e8
 class Diverged(UserError, FloatingPointError): "A training loss that is not finite: the run stopped before it could change the weights"
 
+def _finite(x:torch.Tensor)->bool: return math.isfinite(x.item()) if x.numel() == 1 else bool(torch.isfinite(x).all())   # a scalar: no new tensor
+
 class NaNGuard(Callback):
     "Stop at the first non-finite loss, before its step, naming the last good checkpoint."
     order = -5
     def after_loss(self):
-        if self.training and not torch.isfinite(self.loss).all():
+        if self.training and not _finite(self.loss):
             ck = getattr(self.learn, 'last_checkpoint', None)
             fix = 'lower --lr (or, pretraining, raise --warmup-iters or lower --clip)'
             where = (f'the last good checkpoint is {ck[0]} (step {ck[1]}): {fix} and continue from it with --resume --allow-changes'
