@@ -6,7 +6,7 @@ Docs: https://llmnb.github.io/llmnb/train.speed.html.md"""
 
 # %% ../../nbs/33_train.speed.ipynb #be5e78eb
 from __future__ import annotations
-import gc, math, time
+import gc, math, time, warnings
 import torch
 import torch.nn as nn
 from ..basics import unwrap   # fastai imported quietly first
@@ -21,8 +21,8 @@ from ..core import InputError, world_size
 from .bridge import block_stack
 
 # %% auto #0
-__all__ = ['Autocast', 'mixed_precision_cb', 'peak_flops', 'flops_per_token', 'Percent', 'Throughput', 'GCFreeze', 'AdamW2D',
-           'adamw', 'BatchedMuon', 'MuonAdamW', 'block_matrices', 'muon_adamw']
+__all__ = ['Autocast', 'cpu_bf16_native', 'mixed_precision_cb', 'peak_flops', 'flops_per_token', 'Percent', 'Throughput',
+           'GCFreeze', 'AdamW2D', 'adamw', 'BatchedMuon', 'MuonAdamW', 'block_matrices', 'muon_adamw']
 
 # %% ../../nbs/33_train.speed.ipynb #6084609b
 class Autocast(Callback):
@@ -41,12 +41,19 @@ class Autocast(Callback):
     def _exit(self):
         if getattr(self, 'ctx', None) is not None: self.ctx.__exit__(None, None, None); self.ctx = None
 
+def cpu_bf16_native()->bool:
+    "Whether this CPU multiplies bf16 matrices in hardware (oneDNN's check: AVX-512 or AMX), rather than emulating them."
+    return torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+
 def mixed_precision_cb(mixed_precision:str|None, device)->Callback|None:
     "The callback for `mixed_precision` ('bf16', 'fp16' or None/'no') on `device`."
     if mixed_precision in (None, 'no', 'fp32'): return None
     if mixed_precision not in ('bf16', 'fp16'): raise InputError(f"mixed_precision must be 'bf16', 'fp16' or 'no', not {mixed_precision!r}")
     if torch.device(device).type == 'cuda': return MixedPrecision(amp_mode=mixed_precision)
     if mixed_precision == 'fp16': raise InputError(f'fp16 needs a CUDA GPU (this runs on {device}): use bf16')
+    if not cpu_bf16_native():
+        warnings.warn(f"bf16 on this CPU ({torch.backends.cpu.get_cpu_capability()}, no AVX-512) is emulated: its matrix multiplies are "
+                      "about 80x slower than fp32. Train in fp32 here (mixed_precision='no', or leave out --bf16).", stacklevel=2)
     return Autocast(torch.bfloat16)
 
 # %% ../../nbs/33_train.speed.ipynb #4d13080a
