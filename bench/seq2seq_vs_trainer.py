@@ -46,10 +46,10 @@ Two seeds: the BLEU gap (+12.3, +11.1) holds across them, and is the schedules' 
 the Trainer's linear decay from the peak, each library's default) as much as the loops'; a third seed is still to run. The second row is too short a training to
 translate at all (long help texts cut at 48 tokens), which is why the default keeps the messages that fit.
 
-`trainer_best` is not yet measured at full size: the one run with it (6 December, `--threads 2`) shared the two cores with
-a test run, and three processes of two threads each on two busy cores stalled in every parallel region (after 85 minutes
-the Trainer was still in its first epoch; `sft_vs_trl`'s docstring saw the same, a step 7x slower); it was stopped. Run
-it with `--threads 1` on an otherwise idle machine (about 50 minutes for the three).
+`trainer_best` is not yet measured at full size: the one run with it (6 December) landed on a machine without AVX-512,
+where bf16 is emulated (a matrix multiply of this size 86x slower than fp32: `train.speed.cpu_bf16_native`); after 85
+minutes the Trainer was still in its first epoch, and the run was stopped. Run it where `cpu_bf16_native()` is true,
+with `--threads 1` (about 50 minutes for the three), or with `--fp32` on both sides elsewhere.
 
     python bench/seq2seq_vs_trainer.py [--epochs 5] [--n-train 0] [--max-chars 100] [--bs 32] [--lr 1e-3] [--max-len 48] [--interleave 20]
                                        [--threads 1] [--num-beams 1] [--fp32] [--seed 42] [--runs llmnb,trainer,trainer_best] [--smoke]

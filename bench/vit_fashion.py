@@ -39,6 +39,10 @@ is the first seed's order). With several seeds each number is their mean, with `
 `time_ratio` = llmnb's wall time / the Trainer's (`time_ratio_best`: / `trainer_best`'s); `quality_delta_best` = llmnb's test
 accuracy − `trainer_best`'s. `--limit N`: N training and N test images, one epoch (a smoke run).
 
+`trainer_best` is not yet measured at full size: the run of 6 December landed on a machine without AVX-512, where bf16 is
+emulated (a step of this ViT took 3.4 s; `train.speed.cpu_bf16_native`), and was stopped in its first epoch. Every run
+here trains in bf16: run it where `cpu_bf16_native()` is true (about 40 minutes a seed for the four).
+
     python bench/vit_fashion.py [--epochs 9] [--bs 128] [--lr 2e-3] [--patch-size 7] [--augment light] [--threads 2] [--order llmnb,trainer,trainer_best,cnn] [--seeds 42] [--limit N]
 """
 import argparse, sys, tempfile, time

@@ -169,7 +169,7 @@ def main():
     readme = json.loads((ROOT/'nbs'/'index.ipynb').read_text())
     pages = lambda n: n.removesuffix('.ipynb').split('/')[-1] if not re.match(r'\d\d_', n.split('/')[-1]) else n.split('/')[-1][3:-6]
     want = [pages(n) for n in side if n != 'index.ipynb']
-    text = '\n'.join(''.join(c['source']) for c in readme['cells'])
+    text = '\n'.join(t for c in readme['cells'] if '| notebook |' in (t := ''.join(c['source'])))   # the course table, not the links around it
     got = [m for m in re.findall(r'\(https://llmnb\.github\.io/llmnb/([\w./]+?)\.html\)', text) if m.split('/')[-1] in want or m in want]
     got = [g.split('/')[-1] for g in dict.fromkeys(got)]
     if [w for w in want if w in got] != got: bad.append('the README table (nbs/index.ipynb) is not in the sidebar\'s order: ' + ' '.join(got))

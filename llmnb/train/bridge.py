@@ -74,6 +74,7 @@ class Recorder(fastai.learner.Recorder):
         self.losses.append(v := self.smooth_loss.value)
         self.learn.smooth_loss = v
 
+# %% ../../nbs/30_train.bridge.ipynb #2d4367ba
 class HFLearner(Learner):
     "fastai's `Learner`, with llmnb's loop: it starts at a resumed epoch, and calls a callback only for the events it defines."
     def __init__(self, dls, model, *args, cbs=None, default_cbs:bool=True, **kwargs):   # fastai's, with llmnb's `Recorder` in its defaults
@@ -98,6 +99,7 @@ class HFLearner(Learner):
     def __call__(self, event_name):   # fastai's, without building an `L` for every event
         for e in ([event_name] if isinstance(event_name, str) else event_name): self._call_one(e)
 
+# %% ../../nbs/30_train.bridge.ipynb #a2b3eb06
 class _PlainTensors:
     "For fastai's flattened losses: the inputs stay plain `Tensor`s (fastai makes them `TensorBase`), and so does the loss."
     def _contiguous(self, x): return x.transpose(self.axis, -1).contiguous() if isinstance(x, torch.Tensor) else x
@@ -109,7 +111,6 @@ class _PlainLoss(_PlainTensors, fastai.losses.BaseLoss): pass
 def MSELossFlat(*args, axis:int=-1, floatify:bool=True, **kwargs):
     "fastai's `MSELossFlat` on plain tensors"
     return _PlainLoss(nn.MSELoss, *args, axis=axis, floatify=floatify, is_2d=False, **kwargs)
-
 
 # %% ../../nbs/30_train.bridge.ipynb #3434a07f
 class ModelLoss:
