@@ -79,7 +79,9 @@ def main():
     test = pd.read_csv(d/'test.tsv', sep='\t', quoting=3) if (d/'test.tsv').exists() else tr.head(0)
     if a.limit: tr, dev = tr.head(a.limit), dev.head(a.limit)
     small = bool(a.limit)
-    ft = dict(text_col='sentence', bs=32, max_len=64, show=False, mixed_precision='bf16')
+    from llmnb.train.speed import cpu_bf16_native
+    mp = 'bf16' if cpu_bf16_native() else 'no'   # bf16 is emulated without AVX-512 (about 80x slower): fp32 there
+    ft = dict(text_col='sentence', bs=32, max_len=64, show=False, mixed_precision=mp)
 
     # 1. the teacher
     t = time.time()
@@ -92,7 +94,7 @@ def main():
     corpus = list(tr['sentence']) + list(test['sentence'][:a.limit or None]) + [s for s in pydocs()['text'][:a.limit or 4000]]
     pre = pretrain(corpus, tokenizer=minilm, arch='bert', n_layer=4, n_head=4, n_embd=128, block_size=64, bs=32,
                    max_iters=20 if small else a.pretrain_iters, eval_interval=10 if small else 100, eval_iters=2 if small else 20, lr=2e-3,
-                   warmup_iters=5 if small else 100, mixed_precision='bf16', out=tmp/'student-body', show=False, samples=0)
+                   warmup_iters=5 if small else 100, mixed_precision=mp, out=tmp/'student-body', show=False, samples=0)
     res['pretrain_s'] = time.time() - t
     print(f"student body: {pre['out']} ({res['pretrain_s']:.0f} s)", file=sys.stderr)
 
