@@ -57,7 +57,7 @@ class _RunSettings(Settings):
     label_sep:str = setting(';', "multi_label: what joins several labels in one csv/tsv cell: ';', '|', or ',' inside quotes", (bool, 'must not be empty'))
     encoding:str = setting('utf-8', 'the encoding of the data files (e.g. latin-1)')
     gradient_checkpointing:bool = setting(False, 'recompute activations in the backward pass: less memory, more compute')
-    mixed_precision:str|None = setting(None, "'bf16', or 'fp16' (CUDA)", one_of('bf16', 'fp16', 'no', 'fp32'))
+    mixed_precision:str|None = setting(None, "'bf16', 'fp16' (CUDA), or 'auto': bf16 where the hardware has it, else fp32", one_of('bf16', 'fp16', 'auto', 'no', 'fp32'))
     report_to:str|None = setting(None, "'tensorboard': event files in <out>/runs (needs the tensorboard package)", one_of('tensorboard', 'none'))
     show:bool = setting(True, 'print progress and results (the command always does)', cli=False)
     learner:dict|None = setting(None, "more arguments of `finetune_learner` (cbs, clip, grad_accum...): objects, or how to train", cli=False)

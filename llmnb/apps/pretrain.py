@@ -36,6 +36,7 @@ from fastai.callback.core import Callback, CancelTrainException, CancelFitExcept
 from fastai.optimizer import OptimWrapper
 from fastai.torch_core import rank_distrib
 from ..train.estimate import estimate
+from ..train.speed import resolve_precision
 
 # %% auto #0
 __all__ = ['lr_at', 'StepSchedule', 'PretrainSettings', 'gpt_config', 'process_seconds', 'TargetLoss', 'pretrain', 'dry_run',
@@ -128,7 +129,7 @@ class PretrainSettings(_Trained):
     target_loss:float|None = setting(None, 'stop at the first evaluation whose validation loss is at most this, and say how long it took from the start of the process', above(0))
     optimizer:str = setting('adamw', "'adamw', or 'muon': Muon on the blocks' matrices, AdamW on the rest", one_of('adamw', 'muon'))
     seed:int = setting(1337, 'seeds the split, the weights, the batches and the samples')
-    mixed_precision:str|None = setting(None, "'bf16' or 'fp16' (CUDA)", one_of('bf16', 'fp16', 'no', 'fp32'))
+    mixed_precision:str|None = setting(None, "'bf16', 'fp16' (CUDA), or 'auto': bf16 where the hardware has it, else fp32", one_of('bf16', 'fp16', 'auto', 'no', 'fp32'))
     compile:bool = setting(False, 'torch.compile the model')
     gradient_checkpointing:bool = setting(False, "recompute each block's activations in the backward pass: less memory, ~1/3 more compute")
     out:str|Path|None = setting(None, 'output folder (default: runs/<arch>-<date-time> under the current directory)')
@@ -366,7 +367,7 @@ def dry_run(s:PretrainSettings, num_processes:int=1)->str:
     with torch.device('meta'): model = _new_model(s, cfg)
     dev = 'cuda' if torch.cuda.is_available() else 'cpu'
     e = estimate(model, tokens=None if s.epochs else s.max_iters * s.bs * s.block_size, batch=s.bs // num_processes, seq_len=s.block_size, device=dev,
-                 dtype=torch.bfloat16 if s.mixed_precision in ('bf16', 'fp16') else torch.float32, optimizer=s.optimizer)
+                 dtype=torch.bfloat16 if resolve_precision(s.mixed_precision, dev) else torch.float32, optimizer=s.optimizer)
     return (f'llmnb-pretrain --dry-run: a {s.arch.upper()} of {s.n_layer} layers x {s.n_head} heads x {s.n_embd} wide, block {s.block_size}, '
             f'vocabulary {cfg["vocab_size"]:,}; batches of {s.bs} x {s.block_size} tokens' + (f' on {num_processes} processes' if num_processes > 1 else '')
             + ('' if s.epochs else f', {s.max_iters:,} steps') + '\n' + str(e))

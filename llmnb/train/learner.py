@@ -67,7 +67,7 @@ def hf_learner(dls, # fastai `DataLoaders` whose batches are `(x, y)`, `x` a ten
                eps:float=1e-8, # AdamW's epsilon
                clip:float|None=1.0, # clip the global gradient norm (None: no clipping)
                grad_accum:int=1, # batches whose gradients are summed before each optimizer step
-               mixed_precision:str|None=None, # 'bf16', 'fp16' (CUDA only) or None
+               mixed_precision:str|None=None, # 'bf16', 'fp16' (CUDA only), 'auto' (bf16 where the hardware has it) or None
                compile:bool=False, # `torch.compile` the forward pass
                optimizer:str='adamw', # 'adamw' (`AdamW2D`) or 'muon' (Muon on the blocks' matrices, AdamW on the rest: `MuonAdamW`)
                cbs=None, # more callbacks

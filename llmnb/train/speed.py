@@ -21,8 +21,8 @@ from ..core import InputError, world_size
 from .bridge import block_stack
 
 # %% auto #0
-__all__ = ['Autocast', 'cpu_bf16_native', 'mixed_precision_cb', 'peak_flops', 'flops_per_token', 'Percent', 'Throughput',
-           'GCFreeze', 'AdamW2D', 'adamw', 'BatchedMuon', 'MuonAdamW', 'block_matrices', 'muon_adamw']
+__all__ = ['Autocast', 'cpu_bf16_native', 'resolve_precision', 'mixed_precision_cb', 'peak_flops', 'flops_per_token', 'Percent',
+           'Throughput', 'GCFreeze', 'AdamW2D', 'adamw', 'BatchedMuon', 'MuonAdamW', 'block_matrices', 'muon_adamw']
 
 # %% ../../nbs/33_train.speed.ipynb #6084609b
 class Autocast(Callback):
@@ -41,19 +41,32 @@ class Autocast(Callback):
     def _exit(self):
         if getattr(self, 'ctx', None) is not None: self.ctx.__exit__(None, None, None); self.ctx = None
 
+# %% ../../nbs/33_train.speed.ipynb #b7e1c2a1
 def cpu_bf16_native()->bool:
     "Whether this CPU multiplies bf16 matrices in hardware (oneDNN's check: AVX-512 or AMX), rather than emulating them."
     return torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
 
-def mixed_precision_cb(mixed_precision:str|None, device)->Callback|None:
-    "The callback for `mixed_precision` ('bf16', 'fp16' or None/'no') on `device`."
+def resolve_precision(mixed_precision:str|None, # 'bf16', 'fp16', 'auto', or None/'no'/'fp32'
+                      device)->str|None:
+    "'bf16', 'fp16' or None (fp32) for `mixed_precision` on `device`: 'auto' is bf16 where the hardware has it, fp16 on older GPUs, else fp32."
     if mixed_precision in (None, 'no', 'fp32'): return None
-    if mixed_precision not in ('bf16', 'fp16'): raise InputError(f"mixed_precision must be 'bf16', 'fp16' or 'no', not {mixed_precision!r}")
-    if torch.device(device).type == 'cuda': return MixedPrecision(amp_mode=mixed_precision)
-    if mixed_precision == 'fp16': raise InputError(f'fp16 needs a CUDA GPU (this runs on {device}): use bf16')
+    if mixed_precision not in ('bf16', 'fp16', 'auto'):
+        raise InputError(f"mixed_precision must be 'bf16', 'fp16', 'auto' or 'no', not {mixed_precision!r}")
+    dev = torch.device(device).type
+    if mixed_precision == 'auto':
+        if dev == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
+        return 'bf16' if dev == 'cpu' and cpu_bf16_native() else None
+    if mixed_precision == 'fp16' and dev != 'cuda': raise InputError(f'fp16 needs a CUDA GPU (this runs on {device}): use bf16 or auto')
+    return mixed_precision
+
+def mixed_precision_cb(mixed_precision:str|None, device)->Callback|None:
+    "The callback for `mixed_precision` ('bf16', 'fp16', 'auto' or None/'no') on `device`."
+    mp = resolve_precision(mixed_precision, device)
+    if mp is None: return None
+    if torch.device(device).type == 'cuda': return MixedPrecision(amp_mode=mp)
     if not cpu_bf16_native():
-        warnings.warn(f"bf16 on this CPU ({torch.backends.cpu.get_cpu_capability()}, no AVX-512) is emulated: its matrix multiplies are "
-                      "about 80x slower than fp32. Train in fp32 here (mixed_precision='no', or leave out --bf16).", stacklevel=2)
+        warnings.warn(f"bf16 on this CPU ({torch.backends.cpu.get_cpu_capability()}, no AVX-512) is emulated: its matrix multiplies are about 80x "
+                      "slower than fp32. Train in fp32 here: mixed_precision='auto' or 'no' (--mixed-precision auto).", stacklevel=2)
     return Autocast(torch.bfloat16)
 
 # %% ../../nbs/33_train.speed.ipynb #4d13080a
