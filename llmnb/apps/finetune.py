@@ -323,5 +323,9 @@ def llmnb_finetune(argv:list[str]|None=None): # the command line's arguments (de
     with command('llmnb-finetune', a.debug):
         c = FinetuneCommand(**vars(a))   # checked here, before processes are launched
         datasets.disable_progress_bars(); hf_logging.disable_progress_bar()
-        with run_lock(c.out): r = launch(_summary, c.settings(), num_processes=c.num_processes)
-        print(json.dumps(r))
+        main = not rank_distrib()   # inside torchrun or accelerate launch, rank 0 locks the folder and prints; every process trains
+        with run_lock(c.out if main else None): r = launch(_summary, c.settings(), num_processes=c.num_processes)
+        if main: print(json.dumps(r))
+
+# %% ../../nbs/51_apps.finetune.ipynb #c0a1d2e4
+if __name__ == '__main__': llmnb_finetune()   # `python -m llmnb.apps.finetune`, which is how `accelerate launch -m` starts it

@@ -388,6 +388,10 @@ def llmnb_pretrain(argv:list[str]|None=None): # the command's arguments (default
     with command('llmnb-pretrain', a.debug):
         c = PretrainCommand(**vars(a))   # checked here, before processes are launched: a bad value is one line
         datasets.disable_progress_bars(); hf_logging.disable_progress_bar()   # the progress table is enough
-        if c.dry_run: return print(dry_run(c.settings(), c.num_processes))
-        with run_lock(c.out): r = launch(_summary, c.settings(), num_processes=c.num_processes)
-        print(json.dumps({k: v for k, v in r.items() if k != 'samples'}))
+        main = not rank_distrib()   # inside torchrun or accelerate launch, rank 0 locks the folder and prints; every process trains
+        if c.dry_run: return print(dry_run(c.settings(), max(c.num_processes, world_size()))) if main else None
+        with run_lock(c.out if main else None): r = launch(_summary, c.settings(), num_processes=c.num_processes)
+        if main: print(json.dumps({k: v for k, v in r.items() if k != 'samples'}))
+
+# %% ../../nbs/50_apps.pretrain.ipynb #c0a1d2e3
+if __name__ == '__main__': llmnb_pretrain()   # `python -m llmnb.apps.pretrain`, which is how `accelerate launch -m` starts it

@@ -25,7 +25,7 @@ from fastai.callback.training import GradientAccumulation
 from fastcore.basics import store_attr, patch
 from fastcore.foundation import L
 from ..files import atomic_update, recover, owned_files
-from ..core import InputError, MissingFile, all_ranks
+from ..core import InputError, MissingFile, all_ranks, world_size
 from ..cli import Interrupted, stop_requested, arm_stop, _on_signal
 from ..core import UserError, CannotWrite
 from ..files import _JOURNAL
@@ -116,6 +116,9 @@ def before_batch(self:ExactResume):
     self.pos = (self.epoch, self.offset + self.iter)   # where the run is: what a checkpoint taken now continues from
     if self.restore is not None:
         rngs = self.restore['rng']
+        if len(rngs) != world_size() and not rank_distrib():   # the batches continue exactly; per-process draws cannot
+            warnings.warn(f'resuming on {world_size()} process(es) a run saved on {len(rngs)}: the batches continue where they stopped, '
+                          "but each process's random draws (dropout) start again from rank 0's saved state", stacklevel=2)
         _set_rng_state(rngs[rank_distrib()] if rank_distrib() < len(rngs) else rngs[0])
         self.restore = None
 

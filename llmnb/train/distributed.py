@@ -13,7 +13,7 @@ import torch.distributed as dist
 import accelerate.launchers
 from .bridge import DLView
 from ..basics import unwrap
-from ..core import all_ranks
+from ..core import all_ranks, world_size
 from fastai.learner import AvgLoss, AvgMetric
 from fastai.metrics import AccumMetric
 from fastai.callback.core import Callback, TrainEvalCallback
@@ -171,7 +171,9 @@ class _Quiet(logging.Filter):
 def launch(fn, *args, num_processes:int=2, **kwargs):
     "Run `fn(*args, **kwargs)` in `num_processes` processes (GPUs, or CPU processes) with accelerate's `notebook_launcher`; rank 0's result."
     if num_processes < 1: raise InputError(f'num_processes must be at least 1, got {num_processes}')
-    if num_processes == 1: return fn(*args, **kwargs)
+    if num_processes > 1 and (n := world_size()) > 1:   # this process is one of a launch's already (torchrun, accelerate launch)
+        raise InputError(f'--num-processes {num_processes} inside a launch of {n} processes: the launcher started them; leave it out')
+    if num_processes == 1: return fn(*args, **kwargs)   # one process, or one of an outer launch's: train here
     n_gpu = torch.cuda.device_count()
     if n_gpu and num_processes > n_gpu: raise InputError(f'{num_processes} processes but {n_gpu} GPUs: use at most one process per GPU')
     if not n_gpu and not _fork_can_train():
