@@ -132,6 +132,7 @@ class PretrainSettings(_Trained):
     mixed_precision:str|None = setting(None, "'bf16', 'fp16' (CUDA), or 'auto': bf16 where the hardware has it, else fp32", one_of('bf16', 'fp16', 'auto', 'no', 'fp32'))
     compile:bool = setting(False, 'torch.compile the model')
     gradient_checkpointing:bool = setting(False, "recompute each block's activations in the backward pass: less memory, ~1/3 more compute")
+    fsdp:bool = setting(False, 'in a launch of several processes, shard the model, gradients and optimizer state over them (FSDP 2) instead of copying them to each (DDP)')
     out:str|Path|None = setting(None, 'output folder (default: runs/<arch>-<date-time> under the current directory)')
     overwrite:bool = setting(False, "start a new run in an --out that holds other files (only the run's own files are replaced)")
     save_every:int|None = setting(None, 'checkpoint every N steps (default: at every evaluation of a step budget)', at_least(1))
@@ -149,7 +150,7 @@ class PretrainSettings(_Trained):
 # %% ../../nbs/50_apps.pretrain.ipynb #156b6378
 _FREE = ('samples', 'max_new_tokens', 'temperature', 'top_k', 'top_p', 'prompt', 'save_every', 'report_to', 'compile',
          'max_iters', 'epochs', 'target_loss')   # a resumed run may change these: what it prints, samples and saves, and (said) a longer schedule
-_UNSAVED = ('column', 'encoding')   # not in run.json: the runs saved before they were settings compare equal
+_UNSAVED = ('column', 'encoding', 'fsdp')   # not in run.json: the runs saved before they were settings compare equal
 _LATER = (*_GPT_ONLY, 'optimizer', 'target_loss', 'sample_by')   # in run.json only when not at their defaults: the runs saved before they existed compare equal
 
 def _last_values(st:dict)->dict:
@@ -273,7 +274,7 @@ def _learner(s:PretrainSettings, dls, model, n_params:int, tok, out:Path, run:di
     if budget: cbs.append(StepSchedule(s.lr, s.min_lr, s.warmup_iters, s.max_iters))
     if s.target_loss is not None: cbs.append(TargetLoss(s.target_loss))
     learn = lm_learner(dls, model, lr=s.lr, wd=s.wd, betas=(0.9, s.beta2), clip=s.clip or None, grad_accum=s.grad_accum,
-                       mixed_precision=s.mixed_precision, compile=s.compile, optimizer=s.optimizer, cbs=cbs)
+                       mixed_precision=s.mixed_precision, compile=s.compile, optimizer=s.optimizer, fsdp=s.fsdp, cbs=cbs)
     if not show: silence(learn)
     return learn
 
@@ -339,6 +340,7 @@ def _pretrain(s:PretrainSettings)->dict:
         res.update(target_loss=tl.target, target_reached=tl.reached, target_seconds=tl.seconds, target_step=tl.step)
         say(f'target {tl.target}: reached at step {tl.step}, {tl.seconds:.1f} s after the process started' if tl.reached else
             f'target {tl.target}: not reached in {res["steps"]} steps (raise --max-iters, or train a larger model)')
+    if getattr(d := getattr(learn, 'distributed', None), 'sharded', False): model = d.whole()   # FSDP: each process gives its shards, rank 0 samples
     if rank_distrib(): return dict(res, learn=learn, tok=tok)   # the other processes of a launch are done
     res['samples'] = _show_samples(s, model, tok, sp['valid'], say)
     say(f'\nsaved to {out}  (load it with AutoModelFor{dict(gpt="CausalLM", bert="MaskedLM", seq2seq="Seq2SeqLM")[s.arch]}.from_pretrained after `import llmnb`)')

@@ -13,6 +13,7 @@ import numpy as np
 import safetensors.torch
 from safetensors import SafetensorError
 import torch.distributed as dist
+from torch.distributed.checkpoint.state_dict import get_optimizer_state_dict, set_optimizer_state_dict, StateDictOptions
 from pathlib import Path
 import torch
 import torch.nn as nn
@@ -60,6 +61,28 @@ def _set_rng_state(st:dict):
     random.setstate((p[0], tuple(p[1]), p[2]))
     if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
 
+def _sharded(learn)->bool:
+    "Is the model sharded over processes (FSDP): parameters, gradients and optimizer state each split over them?"
+    d = getattr(learn, 'distributed', None)
+    return d is not None and getattr(d, 'sharded', False)
+
+def _opt_state(learn)->dict:
+    "The optimizer's state to save: torch's own, or, with a sharded model, the whole of it gathered and keyed by parameter name (call on every process)."
+    if not _sharded(learn): return _plain(learn.opt.state_dict())
+    return get_optimizer_state_dict(learn.model, learn.opt.opt, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+
+def _by_name(learn, sd:dict)->dict:
+    "torch's optimizer state (parameters by their index in the optimizer) keyed by parameter name instead, as a sharded model loads it."
+    names = {id(p): n.removeprefix('module.') for n, p in learn.model.named_parameters()}   # without the launcher's wrapper, as torch names them
+    order = [names[id(p)] for g in learn.opt.opt.param_groups for p in g['params']]
+    return dict(state={order[i]: v for i, v in sd['state'].items()}, param_groups=[{**g, 'params': [order[i] for i in g['params']]} for g in sd['param_groups']])
+
+def _load_opt(learn, sd:dict):
+    "Put back an optimizer state saved by `_opt_state`, into a sharded model's optimizer or a whole one, whichever way it was saved."
+    named = bool(sd.get('param_groups') and sd['param_groups'][0]['params'] and isinstance(sd['param_groups'][0]['params'][0], str))
+    if not named and not _sharded(learn): return learn.opt.load_state_dict(sd)
+    set_optimizer_state_dict(learn.model, learn.opt.opt, sd if named else _by_name(learn, sd), options=StateDictOptions(full_state_dict=True))
+
 # %% ../../nbs/34_train.checkpoint.ipynb #63b7e142
 class _Skip(DLView):
     "`dl` without its first `n` batches; they are still drawn, so that the later ones come out as in the full epoch."
@@ -87,7 +110,7 @@ class ExactResume(Callback):
             self.learn.from_epoch, self.learn.resume_skip = self.n_epoch, True
             return
         self.pending, self.restore = None, st
-        self.opt.load_state_dict(st['opt'])
+        _load_opt(self.learn, st['opt'])
         self.data_seed = st['data_seed']
         self.learn.train_iter, (self.learn.from_epoch, self.offset) = st['step'], st['pos']
     def before_epoch(self):
@@ -135,7 +158,7 @@ def state(self:ExactResume)->dict:
         lrs=[float(o) for o in r.lrs], iters=list(r.iters), losses=[float(o) for o in r.losses],
         values=_plain(r.values), smooth=[float(r.smooth_loss.val), r.smooth_loss.count])
     scaler = getattr(self.learn, 'scaler', None)
-    return dict(opt=_plain(self.opt.state_dict()), step=self.train_iter, pos=list(self.pos), fit=self.fit_idx,
+    return dict(opt=_opt_state(self.learn), step=self.train_iter, pos=list(self.pos), fit=self.fit_idx,
                 data_seed=self.data_seed, rng=all_ranks(_rng_state()), recorder=rec,
                 scaler=scaler.state_dict() if scaler is not None and scaler.is_enabled() else None)
 
@@ -238,7 +261,7 @@ def save_pretrained(self:Learner, path, tok=None, training_state:bool=False, run
     "Save the model (and tokenizer or image processor, training state, run arguments, model card and history) as a HF folder at `path`, atomically, touching no other file; only rank 0 writes."
     tok = next((o for o in (tok, getattr(self.dls, 'tok', None), getattr(self.dls, 'processor', None)) if o is not None), None)   # an image model's processor too
     sd = self.distributed.state_dict() if hasattr(self, 'distributed') else None   # FSDP: the full weights, gathered
-    st = self.exact_resume.state() if training_state and sd is None and self.opt is not None and hasattr(self, 'exact_resume') else None
+    st = self.exact_resume.state() if training_state and self.opt is not None and hasattr(self, 'exact_resume') else None
     if rank_distrib(): return Path(path)
     bar = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()   # no "Writing model shards" bar at every checkpoint

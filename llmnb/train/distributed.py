@@ -10,6 +10,7 @@ import logging, os, pickle, signal, socket, tempfile
 from pathlib import Path
 import torch
 import torch.distributed as dist
+import torch.nn as nn
 import accelerate.launchers
 from .bridge import DLView
 from ..basics import unwrap
@@ -21,7 +22,9 @@ from fastai.callback.training import GradientAccumulation
 from fastai.torch_core import find_bs
 from fastcore.basics import store_attr
 from accelerate import Accelerator, FullyShardedDataParallelPlugin, notebook_launcher
-from accelerate.utils import broadcast_object_list
+from accelerate.utils import broadcast_object_list, DistributedType
+from torch.distributed.fsdp import fully_shard
+from torch.distributed.checkpoint.state_dict import get_model_state_dict, StateDictOptions
 from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 from torch.distributed.elastic.multiprocessing.api import SignalException
 from ..core import InputError, UserError
@@ -82,11 +85,18 @@ def fsdp_plugin(model)->FullyShardedDataParallelPlugin:
                                           transformer_cls_names_to_wrap=names or None, reshard_after_forward=True,
                                           state_dict_type='FULL_STATE_DICT')
 
+def _shard(model:nn.Module)->nn.Module:
+    "FSDP 2 as accelerate applies it on GPUs (each Transformer block a unit, then the whole model), for CPU processes, where accelerate only replicates."
+    names = set(getattr(unwrap(model), '_no_split_modules', None) or [])
+    for m in model.modules():
+        if type(m).__name__ in names: fully_shard(m)
+    return fully_shard(model)
+
 # %% ../../nbs/35_train.distributed.ipynb #42f59407
 class Distributed(Callback):
     "Train in every process of a launch: DDP (or FSDP) through `accelerate`, a share of every batch each, metrics summed, rank 0 writing."
     order = TrainEvalCallback.order - 1   # picks the device before fastai moves the model there
-    def __init__(self, fsdp:bool=False, **kwargs): self.fsdp, self.kwargs, self.active = fsdp, kwargs, False
+    def __init__(self, fsdp:bool=False, **kwargs): self.fsdp, self.kwargs, self.active, self.sharded = fsdp, kwargs, False, False
     def before_fit(self):
         kw = dict(mixed_precision='no', cpu=not torch.cuda.is_available(), **self.kwargs)   # without GPUs: CPU processes (gloo)
         if self.fsdp: kw['fsdp_plugin'] = fsdp_plugin(self.model)
@@ -99,8 +109,11 @@ class Distributed(Callback):
                                              f'bs is the global batch, use a multiple of {self.world}')
         self.dls.device = self.acc.device
         if er := getattr(self.learn, 'exact_resume', None): er.data_seed = broadcast_object_list([er.data_seed])[0]
-        self.inner = self.model
-        self.learn.model = self.wrapped = self.acc.prepare_model(self.inner)
+        if not self.sharded:   # a model sharded by an earlier fit stays so
+            self.inner = self.model
+            cpu_fsdp = self.fsdp and self.acc.distributed_type != DistributedType.FSDP   # accelerate shards on accelerators only
+            self.learn.model = self.wrapped = _shard(self.inner) if cpu_fsdp else self.acc.prepare_model(self.inner)
+            self.sharded = self.fsdp
         if self.fsdp:   # FSDP replaced the parameters with shards: a new optimizer, with the hyper-parameters `fit` set
             hypers = self.opt.hypers
             self.learn.create_opt()
@@ -120,7 +133,18 @@ class Distributed(Callback):
         if self.active and hasattr(self.learn, 'recorder'): sync_metrics([self.recorder.loss, *self.learn.metrics], self.acc.device)
     def state_dict(self)->dict|None:
         "The full model state (FSDP: gathered from the shards; call on every process), or None when the model is whole."
-        return self.acc.get_state_dict(self.wrapped) if self.active and self.fsdp else None
+        if not self.sharded: return None
+        sd, m = get_model_state_dict(self.wrapped, options=StateDictOptions(full_state_dict=True, cpu_offload=True)), unwrap(self.inner)
+        pre = next(n for n, o in self.inner.named_modules() if o is m)   # the HF model's name inside the fastai adapter ('model')
+        return {k[len(pre) + 1:] if pre else k: v for k, v in sd.items()} if sd else sd   # as the HF model names them
+    def whole(self)->nn.Module|None:
+        "FSDP: the model with its full weights on rank 0, gathered from the shards (call on every process; None on the others)."
+        sd, m = self.state_dict(), unwrap(self.inner)
+        if self.rank: return None
+        w = type(m)(m.config)
+        w.load_state_dict(sd, strict=False); w.tie_weights()   # a tied head comes with its embedding
+        w.generation_config = m.generation_config
+        return w.eval()
     def after_fit(self):
         if not self.active: return
         for c in self.accums: c.n_acc *= self.world

@@ -69,6 +69,7 @@ def hf_learner(dls, # fastai `DataLoaders` whose batches are `(x, y)`, `x` a ten
                grad_accum:int=1, # batches whose gradients are summed before each optimizer step
                mixed_precision:str|None=None, # 'bf16', 'fp16' (CUDA only), 'auto' (bf16 where the hardware has it) or None
                compile:bool=False, # `torch.compile` the forward pass
+               fsdp:bool=False, # in a launch of several processes, shard the model and its optimizer state over them (FSDP 2) instead of copying them (DDP)
                optimizer:str='adamw', # 'adamw' (`AdamW2D`) or 'muon' (Muon on the blocks' matrices, AdamW on the rest: `MuonAdamW`)
                cbs=None, # more callbacks
                throughput:bool=True, # add the tokens/s and MFU columns
@@ -79,7 +80,7 @@ def hf_learner(dls, # fastai `DataLoaders` whose batches are `(x, y)`, `x` a ten
     if grad_accum > 1: cb.append(GradientAccumulation(n_acc=dls.train.bs * grad_accum))
     mp = mixed_precision_cb(mixed_precision, dls.device if dls.device is not None else 'cpu')
     if mp is not None: cb.append(mp)
-    if world_size() > 1 and not any(isinstance(c, Distributed) for c in L(cbs)): cb.append(Distributed())   # inside a launch
+    if world_size() > 1 and not any(isinstance(c, Distributed) for c in L(cbs)): cb.append(Distributed(fsdp=fsdp))   # inside a launch
     if optimizer not in ('adamw', 'muon'): raise InputError(f"optimizer must be 'adamw' or 'muon', not {optimizer!r}")
     opt = partial(adamw, betas=betas, eps=eps) if optimizer == 'adamw' else partial(muon_adamw, hidden=block_matrices(model), betas=betas, eps=eps)
     learn = (learner_cls or HFLearner)(dls, HFModel(model, compile=compile), loss_func=loss_func, opt_func=opt,
@@ -92,7 +93,7 @@ def hf_learner(dls, # fastai `DataLoaders` whose batches are `(x, y)`, `x` a ten
 def lm_learner(dls, # `DataLoaders` of `(x, y)` blocks (`lm_data.lm_dataloaders`)
                model:nn.Module, # a causal or masked LM: ours or any `transformers` model
                metrics=None, # default: token accuracy and perplexity
-               **kwargs)->Learner: # passed to `hf_learner` (lr, wd, betas, clip, grad_accum, mixed_precision, compile, cbs...)
+               **kwargs)->Learner: # passed to `hf_learner` (lr, wd, betas, clip, grad_accum, mixed_precision, compile, fsdp, cbs...)
     "A fastai `Learner` for causal or masked language modelling: cross-entropy over tokens, ignoring -100."
     return hf_learner(dls, model, CrossEntropyLossFlat(ignore_index=-100),
                       metrics if metrics is not None else [TokenAccuracy(), TokenPerplexity()], **kwargs)
