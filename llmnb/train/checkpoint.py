@@ -13,7 +13,7 @@ import numpy as np
 import safetensors.torch
 from safetensors import SafetensorError
 import torch.distributed as dist
-from torch.distributed.checkpoint.state_dict import get_optimizer_state_dict, set_optimizer_state_dict, StateDictOptions
+from torch.distributed.checkpoint.state_dict import set_optimizer_state_dict, StateDictOptions
 from pathlib import Path
 import torch
 import torch.nn as nn
@@ -61,27 +61,12 @@ def _set_rng_state(st:dict):
     random.setstate((p[0], tuple(p[1]), p[2]))
     if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
 
-def _sharded(learn)->bool:
-    "Is the model sharded over processes (FSDP): parameters, gradients and optimizer state each split over them?"
-    d = getattr(learn, 'distributed', None)
-    return d is not None and getattr(d, 'sharded', False)
-
-def _opt_state(learn)->dict:
-    "The optimizer's state to save: torch's own, or, with a sharded model, the whole of it gathered and keyed by parameter name (call on every process)."
-    if not _sharded(learn): return _plain(learn.opt.state_dict())
-    return get_optimizer_state_dict(learn.model, learn.opt.opt, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
-
-def _by_name(learn, sd:dict)->dict:
-    "torch's optimizer state (parameters by their index in the optimizer) keyed by parameter name instead, as a sharded model loads it."
-    names = {id(p): n.removeprefix('module.') for n, p in learn.model.named_parameters()}   # without the launcher's wrapper, as torch names them
-    order = [names[id(p)] for g in learn.opt.opt.param_groups for p in g['params']]
-    return dict(state={order[i]: v for i, v in sd['state'].items()}, param_groups=[{**g, 'params': [order[i] for i in g['params']]} for g in sd['param_groups']])
-
 def _load_opt(learn, sd:dict):
-    "Put back an optimizer state saved by `_opt_state`, into a sharded model's optimizer or a whole one, whichever way it was saved."
-    named = bool(sd.get('param_groups') and sd['param_groups'][0]['params'] and isinstance(sd['param_groups'][0]['params'][0], str))
-    if not named and not _sharded(learn): return learn.opt.load_state_dict(sd)
-    set_optimizer_state_dict(learn.model, learn.opt.opt, sd if named else _by_name(learn, sd), options=StateDictOptions(full_state_dict=True))
+    "Put back an optimizer state saved by `_opt_state`: into a sharded model's optimizer, or a whole one."
+    d, named = getattr(learn, 'distributed', None), isinstance(next(iter(sd.get('state', {})), 0), str)
+    if getattr(d, 'sharded', False): d.load_optim_state(sd)
+    elif named: set_optimizer_state_dict(learn.model, learn.opt.opt, sd, options=StateDictOptions(full_state_dict=True))   # saved sharded
+    else: learn.opt.load_state_dict(sd)
 
 # %% ../../nbs/34_train.checkpoint.ipynb #63b7e142
 class _Skip(DLView):
@@ -139,9 +124,8 @@ def before_batch(self:ExactResume):
     self.pos = (self.epoch, self.offset + self.iter)   # where the run is: what a checkpoint taken now continues from
     if self.restore is not None:
         rngs = self.restore['rng']
-        if len(rngs) != world_size() and not rank_distrib():   # the batches continue exactly; per-process draws cannot
-            warnings.warn(f'resuming on {world_size()} process(es) a run saved on {len(rngs)}: the batches continue where they stopped, '
-                          "but each process's random draws (dropout) start again from rank 0's saved state", stacklevel=2)
+        if len(rngs) != world_size() and not rank_distrib(): warnings.warn(f'resuming on {world_size()} process(es) a run saved on {len(rngs)}: the batches '
+            "continue where they stopped, but each process's random draws (dropout) start again from rank 0's saved state", stacklevel=2)
         _set_rng_state(rngs[rank_distrib()] if rank_distrib() < len(rngs) else rngs[0])
         self.restore = None
 
@@ -158,7 +142,8 @@ def state(self:ExactResume)->dict:
         lrs=[float(o) for o in r.lrs], iters=list(r.iters), losses=[float(o) for o in r.losses],
         values=_plain(r.values), smooth=[float(r.smooth_loss.val), r.smooth_loss.count])
     scaler = getattr(self.learn, 'scaler', None)
-    return dict(opt=_opt_state(self.learn), step=self.train_iter, pos=list(self.pos), fit=self.fit_idx,
+    d = getattr(self.learn, 'distributed', None)   # a sharded model's optimizer state: whole, keyed by parameter name (all processes take part)
+    return dict(opt=d.optim_state() if getattr(d, 'sharded', False) else _plain(self.opt.state_dict()), step=self.train_iter, pos=list(self.pos), fit=self.fit_idx,
                 data_seed=self.data_seed, rng=all_ranks(_rng_state()), recorder=rec,
                 scaler=scaler.state_dict() if scaler is not None and scaler.is_enabled() else None)
 

@@ -24,7 +24,8 @@ from fastcore.basics import store_attr
 from accelerate import Accelerator, FullyShardedDataParallelPlugin, notebook_launcher
 from accelerate.utils import broadcast_object_list, DistributedType
 from torch.distributed.fsdp import fully_shard
-from torch.distributed.checkpoint.state_dict import get_model_state_dict, StateDictOptions
+from torch.distributed.checkpoint.state_dict import get_model_state_dict, get_optimizer_state_dict, set_optimizer_state_dict, StateDictOptions
+from fastcore.basics import patch
 from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 from torch.distributed.elastic.multiprocessing.api import SignalException
 from ..core import InputError, UserError
@@ -131,26 +132,48 @@ class Distributed(Callback):
         if self.active: self.learn.model, self.learn.dl = (self.wrapped if self.fsdp else self.inner), ShardedDL(self.dl, self.rank, self.world, train=self.fsdp)
     def after_validate(self):
         if self.active and hasattr(self.learn, 'recorder'): sync_metrics([self.recorder.loss, *self.learn.metrics], self.acc.device)
-    def state_dict(self)->dict|None:
-        "The full model state (FSDP: gathered from the shards; call on every process), or None when the model is whole."
-        if not self.sharded: return None
-        sd, m = get_model_state_dict(self.wrapped, options=StateDictOptions(full_state_dict=True, cpu_offload=True)), unwrap(self.inner)
-        pre = next(n for n, o in self.inner.named_modules() if o is m)   # the HF model's name inside the fastai adapter ('model')
-        return {k[len(pre) + 1:] if pre else k: v for k, v in sd.items()} if sd else sd   # as the HF model names them
-    def whole(self)->nn.Module|None:
-        "FSDP: the model with its full weights on rank 0, gathered from the shards (call on every process; None on the others)."
-        sd, m = self.state_dict(), unwrap(self.inner)
-        if self.rank: return None
-        w = type(m)(m.config)
-        w.load_state_dict(sd, strict=False); w.tie_weights()   # a tied head comes with its embedding
-        w.generation_config = m.generation_config
-        return w.eval()
     def after_fit(self):
         if not self.active: return
         for c in self.accums: c.n_acc *= self.world
         if not self.fsdp: self.learn.model = self.inner
         self.active = False
         self.acc.wait_for_everyone()
+
+# %% ../../nbs/35_train.distributed.ipynb #f5d0a1c1
+@patch
+def state_dict(self:Distributed)->dict|None:
+    "The full model state (FSDP: gathered from the shards; call on every process), or None when the model is whole."
+    if not self.sharded: return None
+    sd, m = get_model_state_dict(self.wrapped, options=StateDictOptions(full_state_dict=True, cpu_offload=True)), unwrap(self.inner)
+    pre = next(n for n, o in self.inner.named_modules() if o is m)   # the HF model's name inside the fastai adapter ('model')
+    return {k[len(pre) + 1:] if pre else k: v for k, v in sd.items()} if sd else sd   # as the HF model names them
+
+@patch
+def whole(self:Distributed)->nn.Module|None:
+    "FSDP: the model with its full weights on rank 0, gathered from the shards (call on every process; None on the others)."
+    sd, m = self.state_dict(), unwrap(self.inner)
+    if self.rank: return None
+    w = type(m)(m.config)
+    w.load_state_dict(sd, strict=False); w.tie_weights()   # a tied head comes with its embedding
+    w.generation_config = m.generation_config
+    return w.eval()
+
+def _by_name(model, opt, sd:dict)->dict:
+    "torch's optimizer state (parameters by their index in `opt`) keyed by parameter name instead, as a sharded model loads it."
+    names = {id(p): n.removeprefix('module.') for n, p in model.named_parameters()}   # without a launcher's wrapper, as torch names them
+    order = [names[id(p)] for g in opt.param_groups for p in g['params']]
+    return dict(state={order[i]: v for i, v in sd['state'].items()}, param_groups=[{**g, 'params': [order[i] for i in g['params']]} for g in sd['param_groups']])
+
+@patch
+def optim_state(self:Distributed)->dict:
+    "FSDP: the optimizer's whole state, gathered from the shards and keyed by parameter name (call on every process; rank 0 gets it)."
+    return get_optimizer_state_dict(self.wrapped, self.opt.opt, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+
+@patch
+def load_optim_state(self:Distributed, sd:dict):
+    "FSDP: shard a saved optimizer state into this process's optimizer, keyed by name (`optim_state`) or by index (saved without FSDP)."
+    if not isinstance(next(iter(sd['state']), ''), str): sd = _by_name(self.wrapped, self.opt.opt, sd)
+    set_optimizer_state_dict(self.wrapped, self.opt.opt, sd, options=StateDictOptions(full_state_dict=True))
 
 # %% ../../nbs/35_train.distributed.ipynb #47662773
 def _free_port()->str:
