@@ -136,7 +136,8 @@ def draw(stats:dict)->str:
 SECTIONS = dict(ground='Ground floor', data='Data', models='Models', train='Training', tasks='Tasks', apps='Applications', widgets='Widgets')
 START = ['index.ipynb', 'start_here.ipynb', 'faq.ipynb']
 TUTORIALS = ['pretrain_gpt_from_zero.ipynb', 'choosing_a_model.ipynb', 'finetune_sst2.ipynb', 'look_inside_attention.ipynb', 'chat_lora.ipynb', 'translate.ipynb',
-             'summarize_code.ipynb', 'question_answering.ipynb', 'distillation.ipynb', 'vision_transformer.ipynb', 'detection_and_video.ipynb']   # the course's order
+             'summarize_code.ipynb', 'question_answering.ipynb', 'distillation.ipynb', 'vision_transformer.ipynb', 'detection_and_video.ipynb',
+             'scale.ipynb']   # the course's order
 CHECKS = ['benchmarks.ipynb', 'transformers_suite.ipynb', 'safety.ipynb', 'compat.ipynb', 'docs_site.ipynb']
 
 def sidebar()->str:

@@ -361,7 +361,7 @@ def _summary(s:PretrainSettings)->dict:
 
 def dry_run(s:PretrainSettings, num_processes:int=1)->str:
     "What the run of `s` will cost, from `estimate`: the model is built on the `meta` device (shapes only), nothing is trained or written."
-    if s.tokenizer == 'bpe': tok = train_tokenizer(['a b'], 'bpe', 2, bert=s.arch == 'bert')   # the specials; the size is vocab_size's
+    if s.tokenizer == 'bpe': tok = train_tokenizer(['a b'], 'bpe', 300, bert=s.arch == 'bert')   # the specials (the smallest valid vocabulary); the size is vocab_size's
     else: tok = _load_tokenizer(s.tokenizer, split_corpus(load_corpus(s.corpus, column=s.column, encoding=s.encoding, sample_by=s.sample_by),
                                                           s.valid_pct, s.seed)['train'] if s.tokenizer == 'char' else None, s.vocab_size, s.arch == 'bert', s.block_size)
     cfg = _shape_of(s, tok)
