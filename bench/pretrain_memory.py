@@ -29,7 +29,7 @@ The last line is JSON: `{"runs": [{mb, vmhwm_mb, maxrss_mb, rss_anon_mb, rss_fil
     python bench/pretrain_memory.py [--sizes 5,50,500] [--seed 0] [--tokenizer char] [--keep]
     python bench/pretrain_memory.py --sizes 0.2,0.4 # a smoke run (about half a minute; recorded as one)
 """
-import argparse, os, random, re, shutil, subprocess, sys, tempfile, threading, time
+import argparse, json, os, random, re, shutil, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 from record import record
 
@@ -55,13 +55,13 @@ def _status(pid:int)->dict:
     except OSError: return {}
     return {k: int(v.split()[0]) / 1024 for k, v in (l.split(':', 1) for l in lines) if k in ('VmHWM', 'RssAnon', 'RssFile')}
 
-def run(data:Path, out:Path, env:dict, tokenizer:str='char')->dict:
-    "Run `llmnb-pretrain` on `data` in a process of its own, sampling its memory every 0.1 s; its peaks and stage times."
+def run(data:Path, out:Path, env:dict, tokenizer:str='char', extra:tuple=())->dict:
+    "Run `llmnb-pretrain` on `data` (`extra` flags after the ones above, which they override) in a process of its own, sampling its memory every 0.1 s; its peaks, stage times and result line."
     exe = Path(sys.executable).with_name('llmnb-pretrain')   # the command as installed with llmnb, in this Python's bin folder
     cmd = [sys.executable, str(exe if exe.exists() else shutil.which('llmnb-pretrain')), '--data', str(data),
            '--tokenizer', tokenizer, '--max-iters', '5', '--eval-interval', '5', '--eval-iters', '2', '--samples', '0',
            '--warmup-iters', '1', '--n-layer', '1', '--n-head', '2', '--n-embd', '32', '--block-size', '64', '--bs', '8',
-           '--out', str(out)]
+           '--out', str(out), *extra]
     t0 = time.time()
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     marks, lines, peak = {}, [], dict(VmHWM=0, RssAnon=0, RssFile=0)
@@ -85,7 +85,8 @@ def run(data:Path, out:Path, env:dict, tokenizer:str='char')->dict:
                rss_file_mb=round(peak['RssFile']), seconds=round(secs, 1), rc=p.returncode,
                stages={'load+tokenizer': a and round(a, 1), 'pack': a and b and round(b - a, 1), 'train': b and round(secs - b, 1)})
     if p.returncode: print(''.join(lines[-20:]), file=sys.stderr)
-    return res
+    last = lines[-1] if lines and lines[-1].startswith('{') else None
+    return dict(res, result=json.loads(last)) if last else res
 
 def summary(runs:list)->dict:
     "The peaks by corpus size, and the ratios of the largest to the smallest: the headline of a run."

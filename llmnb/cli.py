@@ -104,7 +104,8 @@ def command(prog:str, # the command's name, as it starts its messages
     try: yield
     except UserError as e:
         if debug: raise
-        print(f'{prog}: error: ' + ' '.join(str(e).split('\n')), file=sys.stderr, flush=True)
+        if not (getattr(e, 'rank0_only', False) and int(os.environ.get('RANK', 0))):   # raised by every process of a launch: said once
+            print(f'{prog}: error: ' + ' '.join(str(e).split('\n')), file=sys.stderr, flush=True)
         sys.exit(2)
     except KeyboardInterrupt as e:
         if debug: raise

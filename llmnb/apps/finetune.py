@@ -27,7 +27,7 @@ from ..train.checkpoint import SaveCheckpoint
 from ..train.metrics import assistant_loss
 from ..train.generate import context_len
 from ..train.distill import Distill
-from ..train.distributed import launch
+from ..train.distributed import launch, agree
 from ..tasks.core import Task, get_task, load_tasks, finetune_learner
 
 # %% auto #0
@@ -282,6 +282,7 @@ def _finetune(s:FinetuneSettings)->dict:
     "The recipe, on one settings object (see `finetune`)."
     d = FinetuneSettings.__dataclass_fields__
     run = run_args({k: v for k, v in s.as_dict().items() if k not in _UNSAVED and not (k in _LATER and v == d[k].default)}, 'llmnb.apps.finetune.finetune')
+    agree(run_args(s.as_dict()))   # in a launch: every process runs the same command on the same data
     t, model, fresh = _route(s)
     out = check_out(s.out, s.resume, s.overwrite, name='finetune')
     if s.resume: run = check_resume(out, run, s.allow_changes, free=('save_every', 'report_to', 'merge', 'epochs'))

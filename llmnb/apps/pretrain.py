@@ -7,40 +7,34 @@ Docs: https://llmnb.github.io/llmnb/apps.pretrain.html.md"""
 # %% ../../nbs/50_apps.pretrain.ipynb #3373b728
 from __future__ import annotations
 import dataclasses, json, math, time
-import psutil
 from pathlib import Path
 from fastcore.meta import delegates
 import datasets
 from datasets import Dataset
 from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 from transformers.utils import logging as hf_logging
-from ..core import set_seed, at_least, above, within, one_of, from_pretrained, InputError
-from ..files import check_out, check_space
-from ..cli import command, Settings, setting, settings_parser
-from ..cli import run_args, saved_args, check_resume
-from ..files import run_lock, subfolder
+from ..core import set_seed, at_least, above, within, one_of, from_pretrained, InputError, world_size
+from ..files import check_out, check_space, run_lock, subfolder
+from ..cli import command, Settings, setting, settings_parser, run_args, saved_args, check_resume
 from ..data.tokenizers import train_tokenizer
 from ..train.generate import sample, fill_masks
-from ..data.corpus import load_corpus, split_corpus
-from ..data.lm import lm_dataloaders, LMDataLoader
+from ..data.corpus import load_corpus, split_corpus, stream_corpus, head_text
+from ..data.lm import lm_dataloaders, LMDataLoader, infill_tokens
 from ..models.gpt import GPT, GPTConfig
 from ..models.bert import BERTConfig, BERTForMaskedLM
 from ..models.seq2seq import Seq2Seq, Seq2SeqConfig
-from ..data.lm import infill_tokens
 import torch
-from ..train.distributed import launch
-from ..train.learner import lm_learner, silence, report_cbs
+from ..train.distributed import launch, agree
+from ..train.learner import lm_learner, silence, report_cbs, TargetLoss
 from ..train.checkpoint import SaveCheckpoint
-from ..core import world_size
-from fastai.callback.core import Callback, CancelTrainException, CancelFitException
+from fastai.callback.core import Callback, CancelTrainException
 from fastai.optimizer import OptimWrapper
-from fastai.torch_core import rank_distrib
+from fastai.torch_core import rank_distrib, num_distrib
 from ..train.estimate import estimate
 from ..train.speed import resolve_precision
 
 # %% auto #0
-__all__ = ['lr_at', 'StepSchedule', 'PretrainSettings', 'gpt_config', 'process_seconds', 'TargetLoss', 'pretrain', 'dry_run',
-           'PretrainCommand', 'llmnb_pretrain']
+__all__ = ['lr_at', 'StepSchedule', 'PretrainSettings', 'gpt_config', 'pretrain', 'dry_run', 'PretrainCommand', 'llmnb_pretrain']
 
 # %% ../../nbs/50_apps.pretrain.ipynb #0593e385
 def lr_at(it:int, lr:float, min_lr:float, warmup_iters:int, max_iters:int)->float:
@@ -86,6 +80,9 @@ class _Trained(Settings):
     sample_by:str = setting('paragraph', "text files: a document per 'paragraph', 'line' or whole 'document' (one document: its first characters train, its last validate)",
                             one_of('paragraph', 'line', 'document'))
     valid_pct:float = setting(0.1, 'validation fraction of the corpus', within(0, 1, True, True))
+    stream:bool = setting(False, 'read --data as a stream, tokenized as training goes, never loaded whole (a corpus larger than memory or disk); '
+                                 'validation: the last file of a folder, a hub split, or the first --valid-rows rows')
+    valid_rows:int = setting(1000, 'with --stream, when there is no file or split to hold out: the rows held out for validation', at_least(1))
     tokenizer:str|Path = setting('char', "'char', 'bpe', or a tokenizer folder / HF name")
     vocab_size:int|None = setting(None, "BPE vocabulary size (default 4096); the model's vocabulary size for a loaded tokenizer", at_least(2))
     arch:str = setting('gpt', "'gpt' (causal LM), 'bert' (masked LM) or 'seq2seq' (an encoder–decoder, denoising as BART)",
@@ -146,12 +143,16 @@ class PretrainSettings(_Trained):
     prompt:str|None = setting(None, 'start the samples with this text')
     report_to:str|None = setting(None, "'tensorboard': event files in <out>/runs (needs the tensorboard package)", one_of('tensorboard', 'none'))
     show:bool = setting(True, 'print progress, results and samples', cli=False)
+    def check(self):
+        super().check()
+        if self.stream and self.epochs is not None:
+            raise InputError('argument --epochs: a streamed corpus (--stream) has no known length to make epochs of: train for --max-iters steps')
 
 # %% ../../nbs/50_apps.pretrain.ipynb #156b6378
 _FREE = ('samples', 'max_new_tokens', 'temperature', 'top_k', 'top_p', 'prompt', 'save_every', 'report_to', 'compile',
          'max_iters', 'epochs', 'target_loss')   # a resumed run may change these: what it prints, samples and saves, and (said) a longer schedule
 _UNSAVED = ('column', 'encoding', 'fsdp')   # not in run.json: the runs saved before they were settings compare equal
-_LATER = (*_GPT_ONLY, 'optimizer', 'target_loss', 'sample_by')   # in run.json only when not at their defaults: the runs saved before they existed compare equal
+_LATER = (*_GPT_ONLY, 'optimizer', 'target_loss', 'sample_by', 'stream', 'valid_rows')   # in run.json only when not at their defaults: the runs saved before they existed compare equal
 
 def _last_values(st:dict)->dict:
     "The validation results a checkpoint's recorder holds (its last row: train loss, valid loss, accuracy, perplexity, ...)."
@@ -218,13 +219,29 @@ def _start(s:PretrainSettings)->tuple[Path, dict]:
     "The run's output folder, checked, and its arguments (what `run.json` keeps), checked against the run it resumes."
     d = {f.name: f.default for f in dataclasses.fields(s)}
     run = run_args({k: v for k, v in s.as_dict().items() if k not in _UNSAVED and not (k in _LATER and v == d[k])}, 'llmnb.apps.pretrain.pretrain')
+    agree(run_args(s.as_dict()), dict(corpus='data'))   # in a launch: every process runs the same command on the same data
     out = check_out(s.out, s.resume, s.overwrite, name=s.arch)
     if s.resume: run = check_resume(out, run, s.allow_changes, free=_FREE, flags=dict(corpus='data'))
     return out, run
 
+_SAMPLE = 2**24   # characters of a stream that a char or BPE tokenizer is trained on (BPE's own sample of a larger corpus)
+
+def _stream_data(s:PretrainSettings, out:Path, say)->tuple:
+    "`_data` for a streamed corpus: the tokenizer trained on the stream's first characters, this process's share of the stream."
+    kw = dict(column=s.column, encoding=s.encoding, sample_by=s.sample_by)
+    st = stream_corpus(s.corpus, s.valid_rows, rank_distrib(), num_distrib() or 1, **kw)
+    head = None if s.resume or s.tokenizer not in ('char', 'bpe') else head_text(stream_corpus(s.corpus, s.valid_rows, **kw)['train'], _SAMPLE)
+    tok = AutoTokenizer.from_pretrained(out) if s.resume else _load_tokenizer(s.tokenizer, head, s.vocab_size, s.arch == 'bert', s.block_size)
+    say(f'corpus: streamed, {st["train"].num_shards} shard(s) for this process; tokenizer: {s.tokenizer}, {len(tok)} tokens'
+        + (f', trained on the first {sum(map(len, head["text"])):,} characters' if head is not None else ''))
+    dls = lm_dataloaders(st, tok, s.block_size, s.bs, mlm=s.arch == 'bert', infill=s.arch == 'seq2seq', seed=s.seed,
+                         train_batches=s.eval_interval, valid_batches=s.eval_iters or None)
+    return dict(valid=Dataset.from_dict({'text': [r['text'] for r in st['valid'].take(s.samples)]})), tok, dls   # the samples' texts
+
 def _data(s:PretrainSettings, out:Path, say)->tuple:
     "The corpus split for validation, the tokenizer (trained, loaded, or the resumed run's) and the loaders of blocks."
     set_seed(s.seed)
+    if s.stream: return _stream_data(s, out, say)
     sp = split_corpus(load_corpus(s.corpus, column=s.column, encoding=s.encoding, sample_by=s.sample_by), s.valid_pct, s.seed)
     tok = AutoTokenizer.from_pretrained(out) if s.resume else _load_tokenizer(s.tokenizer, sp['train'], s.vocab_size, s.arch == 'bert', s.block_size)
     say(f'corpus: {len(sp["train"]):,} train / {len(sp["valid"]):,} valid documents; tokenizer: {s.tokenizer}, {len(tok)} tokens')
@@ -277,22 +294,6 @@ def _learner(s:PretrainSettings, dls, model, n_params:int, tok, out:Path, run:di
                        mixed_precision=s.mixed_precision, compile=s.compile, optimizer=s.optimizer, fsdp=s.fsdp, cbs=cbs)
     if not show: silence(learn)
     return learn
-
-# %% ../../nbs/50_apps.pretrain.ipynb #2650f94c
-def process_seconds()->float:
-    "Seconds since this process started (as the operating system counts it: interpreter start and imports included)."
-    return time.time() - psutil.Process().create_time()
-
-class TargetLoss(Callback):
-    "Stop training at the first evaluation whose validation loss is at most `target`; `reached`, `seconds` (from process start) and `step` say when."
-    order = 95   # after the recorder, the checkpoint (the model that reached it is saved) and the schedule
-    def __init__(self, target:float): self.target, self.reached, self.seconds, self.step = target, False, None, None
-    def after_epoch(self):
-        names = list(self.recorder.metric_names[1:])
-        if self.reached or not self.recorder.values or 'valid_loss' not in names: return
-        if (v := self.recorder.values[-1][names.index('valid_loss')]) is not None and v <= self.target:
-            self.reached, self.seconds, self.step = True, process_seconds(), self.learn.train_iter
-            raise CancelFitException()
 
 # %% ../../nbs/50_apps.pretrain.ipynb #7bc2bc66
 def _fit(s:PretrainSettings, learn, out:Path, say)->dict|None:

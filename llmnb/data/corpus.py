@@ -10,12 +10,13 @@ import ast, codecs, contextlib, csv, json, os, re, sys, sysconfig
 from pathlib import Path
 from collections import Counter
 import datasets
+from datasets.distributed import split_dataset_by_node
 import pyarrow.compute as pc
-from datasets import Dataset, DatasetDict, ClassLabel, load_dataset
+from datasets import Dataset, DatasetDict, IterableDataset, IterableDatasetDict, ClassLabel, load_dataset
 from ..core import InputError, MissingFile
 
 # %% auto #0
-__all__ = ['pydocs', 'stdlib_classification', 'load_corpus', 'split_corpus']
+__all__ = ['pydocs', 'stdlib_classification', 'load_corpus', 'split_corpus', 'stream_corpus', 'head_text']
 
 # %% ../../nbs/10_data.corpus.ipynb #36a0abbc
 _SKIP_DIRS = {'test', 'tests', 'idle_test', 'site-packages', 'dist-packages', '__pycache__'}
@@ -121,13 +122,17 @@ def _is_blank(f)->bool:
     return True
 
 # %% ../../nbs/10_data.corpus.ipynb #23e38f56
-def _load_files(path:Path, cols:dict, sample_by:str, encoding:str)->Dataset:
-    "Load a file or a folder of text/json/csv files with `datasets.load_dataset`, keeping columns `cols`."
+def _files(path:Path)->list[Path]:
+    "The files of `path` (a file, or a folder searched recursively) that llmnb reads, sorted."
     files = [path] if path.is_file() else sorted(p for p in path.rglob('*') if p.is_file() and p.suffix.lower() in _KINDS)
     if not files: raise InputError(f'{path} has no files llmnb can read (looked for {", ".join(_KINDS)})')
     unknown = [f for f in files if f.suffix.lower() not in _KINDS]
     if unknown: raise InputError(f'cannot read {unknown[0]}: unknown file type; use one of {", ".join(_KINDS)}')
-    groups = {}
+    return files
+
+def _load_files(path:Path, cols:dict, sample_by:str, encoding:str, streaming:bool=False, files:list|None=None)->Dataset|IterableDataset:
+    "Load a file or a folder of text/json/csv files (or those `files` of it) with `datasets.load_dataset`, keeping columns `cols`."
+    files, groups = files or _files(path), {}
     for f in files: groups.setdefault(_KINDS[f.suffix.lower()], []).append(f)
     parts = []
     for kind, fs in groups.items():
@@ -140,7 +145,7 @@ def _load_files(path:Path, cols:dict, sample_by:str, encoding:str)->Dataset:
             kw.update(delimiter='\t' if tsv[0] else ',', quoting=3 if tsv[0] else 0)  # TSV: no quoting, as GLUE/SST-2
             for f in fs: _check_header(f, kw['delimiter'], encoding)   # before `datasets` spends minutes and GBs on a million columns
         try:
-            with _quiet_datasets(): ds = load_dataset(kind, data_files=[str(f) for f in fs], split='train', **kw)
+            with _quiet_datasets(): ds = _typed(load_dataset(kind, data_files=[str(f) for f in fs], split='train', streaming=streaming, **kw))
         except Exception as e:
             if all(_is_blank(f) for f in fs): raise InputError(f'the corpus {path} is empty: its files hold no text') from e
             bad = _first_bad_utf8(fs) if encoding.lower().replace('-', '') == 'utf8' else None
@@ -172,9 +177,13 @@ def _check_text(ds:Dataset, what:str, col:str='text', orig:str|None=None)->Datas
     return ds
 
 # %% ../../nbs/10_data.corpus.ipynb #b96571f8
-def _hub(source:str, name, split:str, **kwargs)->Dataset:
-    "Load `split` of a hub dataset; a clear error if it cannot be reached."
-    try: return load_dataset(source, name, split=split, **kwargs)
+def _typed(ds):
+    "`ds` with its features known: a stream reads its first rows for them (a text file's are known, a json or csv file's are not)."
+    return ds._resolve_features() if isinstance(ds, IterableDataset) and ds.features is None else ds
+
+def _hub(source:str, name, split:str, **kwargs)->Dataset|IterableDataset:
+    "Load `split` of a hub dataset (`streaming=True` in `kwargs`: as a stream); a clear error if it cannot be reached."
+    try: return _typed(load_dataset(source, name, split=split, **kwargs))
     except (ConnectionError, FileNotFoundError) as e:
         raise InputError(f'{source!r} is neither a local file or folder nor a hub dataset that could be loaded ({e}). '
                          'Check the path or the dataset name; offline, only hub datasets already in the cache load.') from e
@@ -182,11 +191,13 @@ def _hub(source:str, name, split:str, **kwargs)->Dataset:
 def _clean(ds:Dataset, what:str)->Dataset:
     "Normalize newlines to `\\n`, trim blank lines at both ends, drop empty rows; an error if nothing is left."
     norm = lambda t: (t or '').replace('\r\n', '\n').replace('\r', '\n').strip('\n')
-    ds = ds.map(lambda b: {'text': [t for t in map(norm, b['text']) if t.strip()]}, batched=True, remove_columns=ds.column_names)   # one pass, rows in order
+    ds = ds.map(lambda b: {'text': [t for t in map(norm, b['text']) if t.strip()]}, batched=True, remove_columns=ds.column_names,   # one pass, rows in order
+                features=datasets.Features({'text': datasets.Value('string')}))   # known without reading: a stream's too
+    if isinstance(ds, IterableDataset): return ds   # a stream is cleaned as it is read
     if len(ds) == 0: raise InputError(f'the corpus {what} is empty: it holds no text after dropping empty rows')
     return ds
 
-def _read(source, cols:dict, split:str='train', name=None, sample_by:str='paragraph', encoding:str='utf-8', **kwargs)->Dataset:
+def _read(source, cols:dict, split:str='train', name=None, sample_by:str='paragraph', encoding:str='utf-8', streaming:bool=False, **kwargs)->Dataset|IterableDataset:
     "Any source (see `load_corpus`) as a `Dataset` with the columns `cols` (source name → new name)."
     if source is None or isinstance(source, str) and source == 'pydocs': return _pick(pydocs(), {'text': v for v in cols.values()}, 'pydocs')
     if isinstance(source, (list, tuple)):
@@ -200,11 +211,11 @@ def _read(source, cols:dict, split:str='train', name=None, sample_by:str='paragr
         return _pick(Dataset.from_pandas(source, preserve_index=False), cols, 'the DataFrame')
     if isinstance(source, str) and not source.strip(): raise InputError('an empty path was given as data: pass a file or a folder')
     if isinstance(source, (str, Path)) and Path(source).expanduser().exists():
-        return _load_files(Path(source).expanduser(), cols, sample_by, encoding)
+        return _load_files(Path(source).expanduser(), cols, sample_by, encoding, streaming)
     if isinstance(source, Path) or os.sep in str(source) and not re.fullmatch(r'[\w.-]+/[\w.-]+', str(source)) \
             or Path(source).suffix.lower() in _KINDS:
         raise MissingFile(f'no such file or folder: {source}')
-    return _pick(_hub(str(source), name, split, **kwargs), cols, f'hub dataset {source!r}')
+    return _pick(_hub(str(source), name, split, **(dict(streaming=True) if streaming else {}), **kwargs), cols, f'hub dataset {source!r}')
 
 # %% ../../nbs/10_data.corpus.ipynb #c6bbd734
 def load_corpus(source=None, # None/'pydocs', a file, a folder, a list of strings, a DataFrame, a `Dataset`, or a hub dataset name
@@ -213,11 +224,13 @@ def load_corpus(source=None, # None/'pydocs', a file, a folder, a list of string
                 name:str|None=None, # the configuration of a hub dataset
                 sample_by:str='paragraph', # text files: one row per 'line', 'paragraph' or 'document'
                 encoding:str='utf-8', # text files' encoding
-                **kwargs)->Dataset: # passed to `datasets.load_dataset` for hub datasets
-    "Load a corpus from any source as a cleaned `Dataset` with one column, `text`."
+                streaming:bool=False, # files and hub datasets as an `IterableDataset`, read as it is iterated (a corpus larger than memory or disk)
+                **kwargs)->Dataset|IterableDataset: # passed to `datasets.load_dataset` for hub datasets
+    "Load a corpus from any source as a cleaned `Dataset` (or, `streaming`, an `IterableDataset`) with one column, `text`."
     what = 'pydocs' if source is None else repr(source) if isinstance(source, (str, Path)) else type(source).__name__
-    ds = _read(source, {column: 'text'}, split, name, sample_by, encoding, **kwargs)
-    return _clean(_check_text(ds, what if isinstance(source, (str, Path)) else 'the dataset', orig=column), what)
+    ds = _read(source, {column: 'text'}, split, name, sample_by, encoding, streaming, **kwargs)
+    ds = _clean(_check_text(ds, what if isinstance(source, (str, Path)) else 'the dataset', orig=column), what)
+    return ds.to_iterable_dataset() if streaming and isinstance(ds, Dataset) else ds   # what is in memory already: as a stream too
 
 # %% ../../nbs/10_data.corpus.ipynb #2c3c430b
 def split_corpus(ds:Dataset, # a corpus with a `text` column
@@ -234,3 +247,48 @@ def split_corpus(ds:Dataset, # a corpus with a `text` column
     if len(ds) < 2: raise InputError('cannot split an empty corpus')
     s = ds.train_test_split(test_size=valid_pct, seed=seed, shuffle=shuffle, stratify_by_column=stratify)
     return DatasetDict(train=s['train'], valid=s['test'])
+
+# %% ../../nbs/10_data.corpus.ipynb #6a4841cf
+_VALID_SPLITS = ('validation', 'valid', 'test')
+
+def _hub_valid(source, split:str, name)->str|None:
+    "The name of a hub dataset's validation split, if it has one besides `split` (None offline, or for a local path)."
+    if not isinstance(source, str) or Path(source).expanduser().exists(): return None
+    try: splits = datasets.get_dataset_split_names(source, name)
+    except Exception: return None
+    return next((s for s in _VALID_SPLITS if s in splits and s != split), None)
+
+def _stream_files(p:Path, files:list, column:str, sample_by:str, encoding:str)->IterableDataset:
+    "`files` of folder `p` as one cleaned stream of text."
+    ds = _load_files(p, {column: 'text'}, sample_by, encoding, streaming=True, files=files)
+    return _clean(_check_text(ds, repr(str(p)), orig=column), repr(str(p)))
+
+# %% ../../nbs/10_data.corpus.ipynb #eff83890
+def stream_corpus(source, # a file, a folder or a hub dataset name (in Python, anything `load_corpus` takes)
+                  valid_rows:int=1000, # rows held out when the corpus has no file or split to hold out
+                  rank:int=0, # this process's rank in a launch
+                  world:int=1, # the launch's number of processes
+                  column:str='text', split:str='train', name:str|None=None, sample_by:str='paragraph', encoding:str='utf-8',
+                  **kwargs)->IterableDatasetDict: # `train` (this process's share) and `valid` (the same everywhere), both streams
+    "A corpus as streams of cleaned text: `train`, this process's share of it, and a fixed held-out `valid` (see above)."
+    kw = dict(column=column, name=name, sample_by=sample_by, encoding=encoding, streaming=True, **kwargs)
+    p = Path(source).expanduser() if isinstance(source, (str, Path)) else None
+    if p is not None and p.is_dir() and len(fs := _files(p)) > 1:
+        tr, va, by = _stream_files(p, fs[:-1], column, sample_by, encoding), _stream_files(p, fs[-1:], column, sample_by, encoding), 'auto'
+    elif (v := _hub_valid(source, split, name)) is not None:
+        tr, va, by = load_corpus(source, split=split, **kw), load_corpus(source, split=v, **kw), 'auto'
+    else:
+        ds = load_corpus(source, split=split, **kw)
+        tr, va, by = ds.skip(valid_rows), ds.take(valid_rows), 'examples'
+    if world > 1: tr = split_dataset_by_node(tr, rank, world, strategy=by)
+    return IterableDatasetDict(train=tr, valid=va)
+
+def head_text(ds, # a stream of text (or a `Dataset`)
+              n_chars:int, # about how many characters to read
+             )->Dataset:
+    "The first rows of `ds`, up to about `n_chars` characters, in memory: the sample a tokenizer is trained on."
+    rows, n = [], 0
+    for r in ds:
+        rows.append(r['text']); n += len(r['text'])
+        if n >= n_chars: break
+    return Dataset.from_dict({'text': rows})

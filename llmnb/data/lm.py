@@ -7,32 +7,28 @@ Docs: https://llmnb.github.io/llmnb/data.lm.html.md"""
 # %% ../../nbs/13_data.lm.ipynb #8dfbfa38
 from __future__ import annotations
 import torch
-from datasets import Dataset, DatasetDict, Features, Sequence, Value
+from datasets import Dataset, DatasetDict, IterableDataset, IterableDatasetDict, Features, Sequence, Value
+import itertools
 import numpy as np
 import llmnb.basics   # noqa: F401 (fastai, imported quietly before any other fastai module)
 from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
+from fastai.torch_core import num_distrib
 from fastcore.basics import store_attr
 from transformers import PreTrainedTokenizerBase
 from ..core import InputError
-from .corpus import load_corpus, split_corpus
+from .corpus import load_corpus, split_corpus, stream_corpus
 from ..core import shift_right
 from .labelled import pad_batch
 from .tokenizers import _n_chars
 
 # %% auto #0
 __all__ = ['pack', 'clm_collate', 'mask_tokens', 'MLMCollate', 'infill_tokens', 'InfillCollate', 'fetch_blocks', 'random_windows',
-           'LMDataLoader', 'LMDataLoaders', 'lm_dataloaders']
+           'LMDataLoader', 'LMDataLoaders', 'lm_dataloaders', 'StreamLoader']
 
 # %% ../../nbs/13_data.lm.ipynb #00c4f952
-def pack(ds:Dataset, # a corpus with a `text` column
-         tok:PreTrainedTokenizerBase, # the tokenizer
-         block_size:int, # tokens a model sees at once
-         shift:int=1, # extra tokens per block: 1 for causal LM (targets are inputs shifted by one), 0 for masked LM
-         batch_size:int=1000, # rows tokenized and packed together
-         num_proc:int|None=None, # processes for `datasets.map`
-         what:str='the corpus')->Dataset: # what `ds` is, for messages
-    "Tokenize `ds` and pack the token stream into blocks of `block_size + shift` ids (column `input_ids`)."
+def _packer(tok, block_size:int, shift:int):
+    "The batched function that tokenizes rows of text, joins them with an end-of-document token and cuts blocks of `block_size + shift` ids."
     if block_size < 1: raise InputError(f'block_size must be positive, got {block_size}')
     sep = tok.eos_token_id if tok.eos_token_id is not None else tok.sep_token_id
     if sep is None: raise InputError('the tokenizer has no eos (or sep) token to separate documents: set tok.eos_token')
@@ -40,13 +36,25 @@ def pack(ds:Dataset, # a corpus with a `text` column
     def _pack(b):
         ids = [i for doc in tok(b['text'], add_special_tokens=False, verbose=False).input_ids for i in doc + [sep]]
         return {'input_ids': [ids[i:i+n] for i in range(0, len(ids) - n + 1, block_size)]}
-    out = ds.map(_pack, batched=True, batch_size=batch_size, remove_columns=ds.column_names, num_proc=num_proc,
-                 features=Features({'input_ids': Sequence(Value('int32'))}), desc=f'tokenize and pack into blocks of {n}')
+    return _pack
+
+def pack(ds:Dataset|IterableDataset, # a corpus with a `text` column
+         tok:PreTrainedTokenizerBase, # the tokenizer
+         block_size:int, # tokens a model sees at once
+         shift:int=1, # extra tokens per block: 1 for causal LM (targets are inputs shifted by one), 0 for masked LM
+         batch_size:int=1000, # rows tokenized and packed together
+         num_proc:int|None=None, # processes for `datasets.map`
+         what:str='the corpus')->Dataset: # what `ds` is, for messages
+    "Tokenize `ds` and pack the token stream into blocks of `block_size + shift` ids (column `input_ids`); a stream (`IterableDataset`) is packed as it is read."
+    kw = {} if isinstance(ds, IterableDataset) else dict(num_proc=num_proc, desc=f'tokenize and pack into blocks of {block_size + shift}')
+    out = ds.map(_packer(tok, block_size, shift), batched=True, batch_size=batch_size, remove_columns=ds.column_names,
+                 features=Features({'input_ids': Sequence(Value('int32'))}), **kw)
+    if isinstance(ds, IterableDataset): return out   # its size is known once it has been read
     if len(out) == 0:
         texts = list(ds['text'])
         n_tok = sum(len(o) + 1 for o in tok(texts, add_special_tokens=False).input_ids)
         raise InputError(f'{what} is too small for --block-size {block_size}: its {sum(map(len, texts)):,} characters make '
-                         f'{n_tok:,} tokens, and a block needs {n}')
+                         f'{n_tok:,} tokens, and a block needs {block_size + shift}')
     return out
 
 # %% ../../nbs/13_data.lm.ipynb #18798947
@@ -112,7 +120,11 @@ def fetch_blocks(ds:Dataset|torch.Tensor, idxs)->torch.Tensor:
     "Rows `idxs` of packed blocks as a `(len(idxs), n)` int64 tensor: from a `Dataset` in one Arrow take, or from all its blocks in a tensor."
     if isinstance(ds, torch.Tensor): return ds[torch.as_tensor(idxs)].long()
     if ds.format['type'] != 'arrow': ds = ds.with_format('arrow')   # a copy of `ds` (0.5 ms): loaders keep theirs (`LMDataLoader.source`)
-    col = ds[idxs.tolist() if isinstance(idxs, torch.Tensor) else list(idxs)]['input_ids'].combine_chunks()
+    return _ids(ds[idxs.tolist() if isinstance(idxs, torch.Tensor) else list(idxs)])
+
+def _ids(t)->torch.Tensor:
+    "The `input_ids` column of an Arrow table of blocks as a `(rows, n)` int64 tensor."
+    col = t['input_ids'].combine_chunks()
     return torch.from_numpy(np.asarray(col.flatten()).reshape(len(col), -1).astype(np.int64))
 
 def random_windows(ds:Dataset, idxs, offs=None, generator:torch.Generator|None=None)->torch.Tensor:
@@ -176,7 +188,9 @@ class LMDataLoaders(DataLoaders):
         super().__init__(*loaders, **kwargs)
         self.tok, self.block_size, self.mlm = tok, block_size, mlm
 
-def lm_dataloaders(corpus, # anything `load_corpus` takes, or a `DatasetDict` with `train` and `valid`
+
+# %% ../../nbs/13_data.lm.ipynb #6d41cbb1
+def lm_dataloaders(corpus, # anything `load_corpus` takes, a `DatasetDict` with `train` and `valid`, or streams of them (`stream_corpus`)
                    tok:PreTrainedTokenizerBase, # the tokenizer
                    block_size:int=256, # tokens per sample
                    bs:int=32, # batch size
@@ -192,6 +206,10 @@ def lm_dataloaders(corpus, # anything `load_corpus` takes, or a `DatasetDict` wi
                    device=None, # where batches go (default: fastai's default device)
                    **kwargs)->LMDataLoaders: # passed to `load_corpus`
     "Corpus to fastai `DataLoaders` of `(x, y)` blocks for causal or masked language modelling (or denoising), which keep `tok` and `block_size`."
+    collate = MLMCollate(tok, mlm_probability) if mlm else InfillCollate(tok) if infill else clm_collate
+    if isinstance(corpus, IterableDatasetDict): return LMDataLoaders(
+        *_stream_dls(corpus, tok, block_size, bs, collate, 0 if mlm or infill else 1, train_batches, valid_batches, seed),
+        tok=tok, block_size=block_size, mlm=mlm, device=device)
     if isinstance(corpus, DatasetDict) and {'train', 'valid'} <= set(corpus): sp = DatasetDict(
         {k: load_corpus(corpus, split=k) for k in ('train', 'valid')})
     else: sp = split_corpus(load_corpus(corpus, **kwargs), valid_pct, seed, shuffle_split)
@@ -200,7 +218,48 @@ def lm_dataloaders(corpus, # anything `load_corpus` takes, or a `DatasetDict` wi
         except InputError as e: raise InputError(f'{e}; the whole corpus has {sum(_n_chars(v) for v in sp.values()):,} characters. Pass a smaller --block-size or more text'
                                                  + (', or a larger --valid-pct' if k == 'valid' else '')) from None
     blocks = {k: _pack(k, v) for k, v in sp.items()}
-    collate = MLMCollate(tok, mlm_probability) if mlm else InfillCollate(tok) if infill else clm_collate
     return LMDataLoaders(_block_dl(blocks['train'], bs, collate, True, train_batches, num_workers),
                          _block_dl(blocks['valid'], bs, collate, False, valid_batches, num_workers),
                          tok=tok, block_size=block_size, mlm=mlm, device=device)
+
+# %% ../../nbs/13_data.lm.ipynb #ad5dc711
+class StreamLoader(LMDataLoader):
+    "Training batches of blocks packed on the fly from a stream of text: shuffled in a buffer, read on across epochs, started again when it runs out."
+    per_process = True   # the stream is this process's share already: `Distributed` takes its batches whole
+    def __init__(self, stream:IterableDataset, tok, block_size:int, shift:int=1, buffer:int=1000, seed:int=0, world:int=1, **kwargs):
+        store_attr('stream,tok,block_size,shift,buffer,seed,world')
+        blocks = pack(stream, tok, block_size, shift)
+        self.blocks = blocks.shuffle(seed=seed, buffer_size=buffer, max_buffer_input_shards=1) if buffer > 1 else blocks   # one file read at a time (see below)
+        super().__init__(self.blocks, num_workers=0, **kwargs)
+        self.reader, self.passes = None, 0   # not `it`: fastai deletes its own `it` after every epoch
+    def create_batches(self, samps):
+        for _ in range(sum(1 for _ in samps) // self.bs): yield self.collate(self._rows(self.bs // self.world), self.g)
+    def _rows(self, k:int)->torch.Tensor:
+        "The next `k` blocks of the stream, `(k, n)`; a new pass, reshuffled, when it runs out."
+        for _ in range(2):
+            if self.reader is None:
+                self.blocks.set_epoch(self.passes)
+                self.reader = iter(self.blocks)
+            if len(rows := [r['input_ids'] for r in itertools.islice(self.reader, k)]) == k: return torch.tensor(rows)
+            self.reader, self.passes = None, self.passes + 1   # what was left of the pass is dropped, as `drop_last` does
+        raise InputError(f'the training stream holds fewer than {k} blocks of {self.block_size + self.shift} tokens for this process: '
+                         'pass a smaller --block-size or --bs, or more text')
+    def seek(self, n_batches:int):
+        "Start again from the stream's beginning and skip `n_batches` batches (a resumed run): they are read and tokenized again, not trained on."
+        self.reader, self.passes = None, 0
+        for _ in range(n_batches): self._rows(self.bs // self.world)
+
+# %% ../../nbs/13_data.lm.ipynb #646a26e6
+def _stream_dls(st:IterableDatasetDict, tok, block_size, bs, collate, shift, train_batches, valid_batches, seed):
+    "The training `StreamLoader` and the validation `LMDataLoader` of the first `valid_batches` batches of the held-out stream."
+    if not train_batches: raise InputError('a streamed corpus has no known length to make epochs of: train for a number of steps '
+                                           '(train_batches in Python; --max-iters, not --epochs, on the command line)')
+    world = num_distrib() or 1
+    if bs % world: raise InputError(f'the batch size {bs} does not split evenly over {world} processes: use a multiple of {world}')
+    held = pack(st['valid'], tok, block_size, shift)
+    rows = [r['input_ids'] for r in (itertools.islice(held, valid_batches * bs) if valid_batches else held)]
+    if not rows: raise InputError(f'the held-out part of the stream makes no block of {block_size + shift} tokens: '
+                                  'pass a smaller --block-size, or hold out more (a larger last file, or more valid_rows)')
+    valid = Dataset.from_dict({'input_ids': rows}, features=Features({'input_ids': Sequence(Value('int32'))}))
+    return (StreamLoader(st['train'], tok, block_size, shift, seed=seed, world=world, bs=bs, collate=collate, epoch_batches=train_batches),
+            _block_dl(valid, bs, collate, False, None, 0))

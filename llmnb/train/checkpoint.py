@@ -98,6 +98,7 @@ class ExactResume(Callback):
         _load_opt(self.learn, st['opt'])
         self.data_seed = st['data_seed']
         self.learn.train_iter, (self.learn.from_epoch, self.offset) = st['step'], st['pos']
+        if hasattr(self.dls.train, 'seek'): self.dls.train.seek(self.learn.from_epoch * len(self.dls.train))   # a stream: read on to where the epoch began
     def before_epoch(self):
         if self.skip: return
         self.dls.train.rng = random.Random(self.data_seed * 100_003 + self.epoch)   # fastai draws an epoch's order from `dl.rng`

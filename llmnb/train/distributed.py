@@ -21,7 +21,7 @@ from fastai.callback.core import Callback, TrainEvalCallback
 from fastai.callback.training import GradientAccumulation
 from fastai.torch_core import find_bs
 from fastcore.basics import store_attr
-from accelerate import Accelerator, FullyShardedDataParallelPlugin, notebook_launcher
+from accelerate import Accelerator, FullyShardedDataParallelPlugin, notebook_launcher, PartialState
 from accelerate.utils import broadcast_object_list, DistributedType
 from torch.distributed.fsdp import fully_shard
 from torch.distributed.checkpoint.state_dict import get_model_state_dict, get_optimizer_state_dict, set_optimizer_state_dict, StateDictOptions
@@ -32,7 +32,7 @@ from ..core import InputError, UserError
 from ..cli import Interrupted, set_role, _on_signal
 
 # %% auto #0
-__all__ = ['ShardedDL', 'sync_metrics', 'fsdp_plugin', 'Distributed', 'launch']
+__all__ = ['ShardedDL', 'sync_metrics', 'fsdp_plugin', 'Distributed', 'launch', 'agree']
 
 # %% ../../nbs/35_train.distributed.ipynb #89043bf3
 def _rows(b, lo:int, hi:int):
@@ -42,9 +42,10 @@ def _rows(b, lo:int, hi:int):
     return b[lo:hi]
 
 class ShardedDL(DLView):
-    "Process `rank`'s rows of every batch of `dl`: rows `rank·n/world` to `(rank+1)·n/world` of a batch of `n`."
+    "Process `rank`'s rows of every batch of `dl`: rows `rank·n/world` to `(rank+1)·n/world` of a batch of `n` (all of it when `dl` reads this process's share of a stream, `per_process`)."
     def __init__(self, dl, rank:int, world:int, train:bool=True): super().__init__(dl); store_attr('rank,world,train')
     def __iter__(self):
+        if getattr(self.dl, 'per_process', False): yield from self.dl; return   # `data.lm.StreamLoader`
         for b in self.dl:
             n = find_bs(b)
             if self.train and n < self.world: continue   # too small to give every process a row: skipped by all alike
@@ -251,3 +252,20 @@ def launch(fn, *args, num_processes:int=2, **kwargs):
             logging.getLogger('torch.distributed.elastic.multiprocessing.api').removeFilter(quiet)
             for l, v in zip(logs, levels): l.setLevel(v)
         return pickle.loads(res.read_bytes()) if res.exists() else None
+
+# %% ../../nbs/35_train.distributed.ipynb #e6f5cb61
+def agree(args:dict, # a run's arguments as `cli.run_args` gives them (values, data fingerprints under `_data_id`)
+          flags:dict|None=None): # argument name → its flag, where they differ (e.g. `{'corpus': 'data'}`)
+    "In a launch of several processes: an `InputError` on every process (said by rank 0 only) when this process's `args` differ from rank 0's."
+    if world_size() < 2: return
+    PartialState(cpu=not torch.cuda.is_available())   # the launch's process group, as `Distributed`'s Accelerator will use it
+    every = all_ranks({k: v for k, v in args.items() if k != '_command'})   # the command line may differ in form, not in values
+    for r, o in enumerate(every[1:], 1):
+        k = next((k for k in sorted(set(o) | set(every[0])) if o.get(k) != every[0].get(k)), None)
+        if k is None: continue
+        n, flag = len(every), '--' + (flags or {}).get(k, k).replace('_', '-')
+        e = InputError(f'process {r} of {n} reads other data than process 0 (files whose names, sizes or contents differ): give every node the same data'
+                       if k == '_data_id' else f'process {r} of {n} was started with {flag} {o.get(k)!r}, process 0 with {every[0].get(k)!r}: '
+                       'start every process with the same command')
+        e.rank0_only = True   # every process raises it; one says it
+        raise e

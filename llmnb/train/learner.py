@@ -9,7 +9,8 @@ from __future__ import annotations
 import torch.nn as nn
 from ..basics import HFModel   # fastai imported quietly first
 from fastai.learner import Learner
-from fastai.callback.core import Callback
+from fastai.callback.core import Callback, CancelFitException
+import time, psutil
 from fastai.torch_core import rank_distrib
 import fastai.callback.schedule   # fit_one_cycle, lr_find
 from fastai.callback.progress import ProgressCallback
@@ -27,7 +28,7 @@ from .checkpoint import ExactResume, NaNGuard
 from .distributed import Distributed
 
 # %% auto #0
-__all__ = ['PlainProgress', 'silence', 'hf_learner', 'lm_learner', 'report_cbs']
+__all__ = ['PlainProgress', 'silence', 'hf_learner', 'lm_learner', 'report_cbs', 'process_seconds', 'TargetLoss']
 
 # %% ../../nbs/37_train.learner.ipynb #458e0731
 class PlainProgress(Callback):
@@ -108,3 +109,19 @@ def report_cbs(report_to:str|None, # 'tensorboard', or None / 'none'
     try: from fastai.callback.tensorboard import TensorBoardCallback
     except ImportError: raise InputError('--report-to tensorboard needs the tensorboard package: pip install tensorboard') from None
     return [TensorBoardCallback(log_dir=str(log_dir), trace_model=False, log_preds=False)]
+
+# %% ../../nbs/37_train.learner.ipynb #6a7b2625
+def process_seconds()->float:
+    "Seconds since this process started (as the operating system counts it: interpreter start and imports included)."
+    return time.time() - psutil.Process().create_time()
+
+class TargetLoss(Callback):
+    "Stop training at the first evaluation whose validation loss is at most `target`; `reached`, `seconds` (from process start) and `step` say when."
+    order = 95   # after the recorder, the checkpoint (the model that reached it is saved) and the schedule
+    def __init__(self, target:float): self.target, self.reached, self.seconds, self.step = target, False, None, None
+    def after_epoch(self):
+        names = list(self.recorder.metric_names[1:])
+        if self.reached or not self.recorder.values or 'valid_loss' not in names: return
+        if (v := self.recorder.values[-1][names.index('valid_loss')]) is not None and v <= self.target:
+            self.reached, self.seconds, self.step = True, process_seconds(), self.learn.train_iter
+            raise CancelFitException()
