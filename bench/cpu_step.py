@@ -13,7 +13,7 @@ Prints, one JSON line each:
 - `loss`: compiled bf16 steps with the loss after the compiled graph (fastai's) and inside it (an HF model's `labels`),
   timed in turn, step by step.
 
-    python bench/cpu_step.py [--steps 60] [--no-compile]
+    python bench/cpu_step.py [--steps 60] [--no-compile] [--reps 100]
 """
 import argparse, json, time
 import torch
@@ -21,8 +21,8 @@ import torch.nn.functional as F
 from record import record
 
 def timed(f, n):
-    "Median seconds of `n` calls of `f`, after 5 for warm-up."
-    for _ in range(5): f()
+    "Median seconds of `n` calls of `f`, after 5 (at most `n`) for warm-up."
+    for _ in range(min(5, n)): f()
     ts = []
     for _ in range(n):
         t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
@@ -32,6 +32,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--steps', type=int, default=60)
     p.add_argument('--no-compile', action='store_true')
+    p.add_argument('--reps', type=int, default=100, help='calls timed for each kernel (matmul 100, GELU 2x, attention /2); a smoke run: 2')
     a = p.parse_args()
     out = {}
     def show(**kw): out.update(kw); print(json.dumps(kw), flush=True)
@@ -39,10 +40,10 @@ def main():
     for M, K, N in [(768, 128, 384), (768, 128, 512), (768, 512, 128), (1024, 1024, 1024)]:
         for dt in (torch.float32, torch.bfloat16):
             x, w = torch.randn(M, K, dtype=dt), torch.randn(K, N, dtype=dt)
-            mm[f'{M}x{K}x{N} {str(dt)[6:]}'] = round(2 * M * K * N / timed(lambda: x @ w, 100) / 1e9)
+            mm[f'{M}x{K}x{N} {str(dt)[6:]}'] = round(2 * M * K * N / timed(lambda: x @ w, a.reps) / 1e9)
     show(matmul_gflops=mm)
     x, g = torch.randn(768, 512), torch.randn(768, 512)
-    us = lambda f: round(timed(f, 200) * 1e6)
+    us = lambda f: round(timed(f, 2 * a.reps) * 1e6)
     show(gelu_us=dict(exact=us(lambda: F.gelu(x)), tanh=us(lambda: F.gelu(x, approximate='tanh')),
                     exact_backward=us(lambda: torch.ops.aten.gelu_backward(g, x)),
                     tanh_backward=us(lambda: torch.ops.aten.gelu_backward(g, x, approximate='tanh'))))
@@ -51,7 +52,7 @@ def main():
         q, k, v = (torch.randn(12, 4, 64, 32, dtype=dt, requires_grad=True) for _ in range(3))
         y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         gy = torch.randn_like(y)
-        sd[str(dt)[6:]] = round(timed(lambda: torch.autograd.grad(y, (q, k, v), gy, retain_graph=True), 50) * 1000, 2)
+        sd[str(dt)[6:]] = round(timed(lambda: torch.autograd.grad(y, (q, k, v), gy, retain_graph=True), max(1, a.reps // 2)) * 1000, 2)
     show(sdpa_backward_ms=sd)
     mask = torch.ones(64, 64, dtype=torch.bool).tril()
     def by_hand(q, k, v): return ((q @ k.transpose(-2, -1)) / 32 ** 0.5).masked_fill(~mask, float('-inf')).softmax(-1) @ v
@@ -60,7 +61,7 @@ def main():
         q, k, v = (torch.randn(12, 4, 64, 32, dtype=dt, requires_grad=True) for _ in range(3))
         gy = torch.randn(12, 4, 64, 32, dtype=dt)
         for name, f in (('fused', lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True)), ('by hand', by_hand)):
-            att[f'{name} {str(dt)[6:]}'] = round(timed(lambda: torch.autograd.grad(f(q, k, v), (q, k, v), gy), 50) * 1000, 2)
+            att[f'{name} {str(dt)[6:]}'] = round(timed(lambda: torch.autograd.grad(f(q, k, v), (q, k, v), gy), max(1, a.reps // 2)) * 1000, 2)
     show(attention_fwd_bwd_ms=att)
 
     from llmnb.models.gpt import GPT, GPTConfig

@@ -10,7 +10,7 @@ import argparse, dataclasses, os, shlex, contextlib, hashlib, signal, sys, threa
 from datetime import datetime
 from pathlib import Path
 from . import __version__
-from .core import InputError, UserError, flag, check_args
+from .core import InputError, UserError, flag, check_args, world_size
 from .files import _read_json, _untrusted
 
 # %% auto #0
@@ -89,6 +89,18 @@ def saved_args(out:str|Path)->dict:
     if not isinstance(r, dict): raise _untrusted(Path(out), f, "is not a run's arguments")
     return r
 
+# %% ../nbs/02_cli.ipynb #f34da1d6
+_LOST = ('Connection reset by peer', 'Connection closed by peer', 'Broken pipe', 'NCCL communicator was aborted')   # gloo's and NCCL's words for it
+
+def _peer_lost(e:BaseException)->bool:
+    "True for the error a collective raises in a launch when another of its processes has gone (killed, its node down)."
+    import torch.distributed as dist
+    return world_size() > 1 and (isinstance(e, dist.DistNetworkError) or any(m in str(e) for m in _LOST))
+
+def _lost_what(e:BaseException)->str:
+    "The backend's own words for it, without its advice and file names."
+    return next((m.lower() for m in _LOST if m in str(e)), type(e).__name__)
+
 # %% ../nbs/02_cli.ipynb #128a93c3
 @contextlib.contextmanager
 def command(prog:str, # the command's name, as it starts its messages
@@ -107,6 +119,11 @@ def command(prog:str, # the command's name, as it starts its messages
         if not (getattr(e, 'rank0_only', False) and int(os.environ.get('RANK', 0))):   # raised by every process of a launch: said once
             print(f'{prog}: error: ' + ' '.join(str(e).split('\n')), file=sys.stderr, flush=True)
         sys.exit(2)
+    except Exception as e:
+        if debug or not _peer_lost(e): raise
+        print(f'{prog}: error: another process of this {world_size()}-process launch is gone ({_lost_what(e)}): a node died or was stopped. '
+              'The last checkpoint is intact: start the launch again with --resume', file=sys.stderr, flush=True)
+        sys.exit(1)
     except KeyboardInterrupt as e:
         if debug: raise
         e = e if isinstance(e, Interrupted) else Interrupted(signal.SIGINT)

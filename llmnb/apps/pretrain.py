@@ -17,9 +17,9 @@ from ..core import set_seed, at_least, above, within, one_of, from_pretrained, I
 from ..files import check_out, check_space, run_lock, subfolder
 from ..cli import command, Settings, setting, settings_parser, run_args, saved_args, check_resume
 from ..data.tokenizers import train_tokenizer
-from ..train.generate import sample, fill_masks
+from ..train.generate import sample, fill_masks, repairs
 from ..data.corpus import load_corpus, split_corpus, stream_corpus, head_text
-from ..data.lm import lm_dataloaders, LMDataLoader, infill_tokens
+from ..data.lm import lm_dataloaders, LMDataLoader
 from ..models.gpt import GPT, GPTConfig
 from ..models.bert import BERTConfig, BERTForMaskedLM
 from ..models.seq2seq import Seq2Seq, Seq2SeqConfig
@@ -203,16 +203,6 @@ def _seq2seq_config(cfg:dict)->Seq2SeqConfig:
                          encoder_attention_heads=h, decoder_attention_heads=h, encoder_ffn_dim=4 * d, decoder_ffn_dim=4 * d, dropout=cfg['dropout'],
                          bos_token_id=cfg['bos_token_id'], eos_token_id=cfg['eos_token_id'], pad_token_id=cfg['pad_token_id'])
 
-@torch.no_grad()
-def _repairs(model, tok, texts:list[str], block_size:int, seed:int)->list[tuple[str, str]]:
-    "`(corrupted, repaired)` for each text: its first block with spans hidden (BART's infilling), and what the model writes back (greedy)."
-    model.eval(); out = []
-    for t in texts:
-        ids = tok(t, add_special_tokens=False, return_tensors='pt').input_ids[:, :block_size]
-        src = torch.tensor(infill_tokens(ids, tok, generator=torch.Generator().manual_seed(seed)))
-        gen = model.generate(input_ids=src.to(model.device), max_new_tokens=block_size + 1, do_sample=False)
-        out.append((tok.decode(src[0]), tok.decode(gen[0], skip_special_tokens=True)))
-    return out
 
 # %% ../../nbs/50_apps.pretrain.ipynb #0a9f6795
 def _start(s:PretrainSettings)->tuple[Path, dict]:
@@ -226,11 +216,17 @@ def _start(s:PretrainSettings)->tuple[Path, dict]:
 
 _SAMPLE = 2**24   # characters of a stream that a char or BPE tokenizer is trained on (BPE's own sample of a larger corpus)
 
+def _tok_text(s:_Trained)->Dataset:
+    "What a character tokenizer is trained on (a BPE one samples it): the training split, or a stream's first `_SAMPLE` characters."
+    kw = dict(column=s.column, encoding=s.encoding, sample_by=s.sample_by)
+    if s.stream: return head_text(stream_corpus(s.corpus, s.valid_rows, **kw)['train'], _SAMPLE)
+    return split_corpus(load_corpus(s.corpus, **kw), s.valid_pct, s.seed)['train']
+
 def _stream_data(s:PretrainSettings, out:Path, say)->tuple:
     "`_data` for a streamed corpus: the tokenizer trained on the stream's first characters, this process's share of the stream."
     kw = dict(column=s.column, encoding=s.encoding, sample_by=s.sample_by)
     st = stream_corpus(s.corpus, s.valid_rows, rank_distrib(), num_distrib() or 1, **kw)
-    head = None if s.resume or s.tokenizer not in ('char', 'bpe') else head_text(stream_corpus(s.corpus, s.valid_rows, **kw)['train'], _SAMPLE)
+    head = None if s.resume or s.tokenizer not in ('char', 'bpe') else _tok_text(s)
     tok = AutoTokenizer.from_pretrained(out) if s.resume else _load_tokenizer(s.tokenizer, head, s.vocab_size, s.arch == 'bert', s.block_size)
     say(f'corpus: streamed, {st["train"].num_shards} shard(s) for this process; tokenizer: {s.tokenizer}, {len(tok)} tokens'
         + (f', trained on the first {sum(map(len, head["text"])):,} characters' if head is not None else ''))
@@ -319,7 +315,7 @@ def _show_samples(s:PretrainSettings, model, tok, valid, say)->list:
         r = [fill_masks(model, tok, t[:s.block_size]) for t in valid[:s.samples]['text']]
         for m, f in r: say(f'\nmasked: {m}\nfilled: {f}')
     else:
-        r = _repairs(model, tok, valid[:s.samples]['text'], s.block_size, s.seed)
+        r = repairs(model, tok, valid[:s.samples]['text'], s.block_size, s.seed)
         for m, f in r: say(f'\ncorrupted: {m}\nrepaired:  {f}')
     return r
 
@@ -363,16 +359,17 @@ def _summary(s:PretrainSettings)->dict:
 def dry_run(s:PretrainSettings, num_processes:int=1)->str:
     "What the run of `s` will cost, from `estimate`: the model is built on the `meta` device (shapes only), nothing is trained or written."
     if s.tokenizer == 'bpe': tok = train_tokenizer(['a b'], 'bpe', 300, bert=s.arch == 'bert')   # the specials (the smallest valid vocabulary); the size is vocab_size's
-    else: tok = _load_tokenizer(s.tokenizer, split_corpus(load_corpus(s.corpus, column=s.column, encoding=s.encoding, sample_by=s.sample_by),
-                                                          s.valid_pct, s.seed)['train'] if s.tokenizer == 'char' else None, s.vocab_size, s.arch == 'bert', s.block_size)
+    else: tok = _load_tokenizer(s.tokenizer, _tok_text(s) if s.tokenizer == 'char' else None, s.vocab_size, s.arch == 'bert', s.block_size)
     cfg = _shape_of(s, tok)
     if s.tokenizer == 'bpe': cfg['vocab_size'] = s.vocab_size or 4096
     with torch.device('meta'): model = _new_model(s, cfg)
     dev = 'cuda' if torch.cuda.is_available() else 'cpu'
     e = estimate(model, tokens=None if s.epochs else s.max_iters * s.bs * s.block_size, batch=s.bs // num_processes, seq_len=s.block_size, device=dev,
                  dtype=torch.bfloat16 if resolve_precision(s.mixed_precision, dev) else torch.float32, optimizer=s.optimizer)
+    if s.fsdp and num_processes > 1: e = e.sharded(num_processes)
     return (f'llmnb-pretrain --dry-run: a {s.arch.upper()} of {s.n_layer} layers x {s.n_head} heads x {s.n_embd} wide, block {s.block_size}, '
             f'vocabulary {cfg["vocab_size"]:,}; batches of {s.bs} x {s.block_size} tokens' + (f' on {num_processes} processes' if num_processes > 1 else '')
+            + (', sharded (FSDP): memory per process' if s.fsdp and num_processes > 1 else '')
             + ('' if s.epochs else f', {s.max_iters:,} steps') + '\n' + str(e))
 
 @dataclasses.dataclass

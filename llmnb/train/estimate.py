@@ -88,6 +88,9 @@ class Estimate:
         return self.weights + self.gradients + self.optimizer + (self.activations or 0)
     @property
     def tokens_per_s(self)->float|None: return self.tokens_per_step / self.step_s if self.step_s else None
+    def sharded(self, n:int)->Estimate:
+        "What each of `n` processes holds when weights, gradients and optimizer state are sharded over them (FSDP); activations stay each process's own."
+        return dataclasses.replace(self, weights=self.weights // n, gradients=self.gradients // n, optimizer=self.optimizer // n)
     @property
     def mfu(self)->float|None: return self.flops_per_token * self.tokens_per_s / self.peak_flops if self.step_s else None
     def __str__(self):

@@ -9,10 +9,10 @@ from __future__ import annotations
 import torch
 from transformers import LogitsProcessorList, TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
 from ..basics import unwrap
-from ..data.lm import mask_tokens
+from ..data.lm import mask_tokens, infill_tokens
 
 # %% auto #0
-__all__ = ['context_len', 'sample', 'generate_batch', 'token_text', 'next_token_probs', 'fill_masks']
+__all__ = ['context_len', 'sample', 'generate_batch', 'token_text', 'next_token_probs', 'fill_masks', 'repairs']
 
 # %% ../../nbs/31_train.generate.ipynb #cb96dc4a
 def context_len(config)->int|None:
@@ -92,3 +92,15 @@ def fill_masks(model, tok, text:str, p:float=0.15, seed:int=0)->tuple[str, str]:
     logits = model(input_ids=x.to(next(model.parameters()).device)).logits.cpu()
     filled = torch.where(y != -100, logits.argmax(-1), x)
     return tok.decode(x[0]).replace(tok.mask_token, '_'), tok.decode(filled[0])
+
+# %% ../../nbs/31_train.generate.ipynb #733e901c
+@torch.no_grad()
+def repairs(model, tok, texts:list[str], block_size:int, seed:int=0)->list[tuple[str, str]]:
+    "`(corrupted, repaired)` for each text: its first `block_size` tokens with spans hidden (BART's infilling), and what the model writes back (greedy)."
+    model = unwrap(model).eval(); out = []
+    for t in texts:
+        ids = tok(t, add_special_tokens=False, return_tensors='pt').input_ids[:, :block_size]
+        src = torch.tensor(infill_tokens(ids, tok, generator=torch.Generator().manual_seed(seed)))
+        gen = model.generate(input_ids=src.to(model.device), max_new_tokens=block_size + 1, do_sample=False)
+        out.append((tok.decode(src[0]), tok.decode(gen[0], skip_special_tokens=True)))
+    return out
