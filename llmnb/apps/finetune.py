@@ -57,6 +57,7 @@ class _RunSettings(Settings):
     label_sep:str = setting(';', "multi_label: what joins several labels in one csv/tsv cell: ';', '|', or ',' inside quotes", (bool, 'must not be empty'))
     encoding:str = setting('utf-8', 'the encoding of the data files (e.g. latin-1)')
     gradient_checkpointing:bool = setting(False, 'recompute activations in the backward pass: less memory, more compute')
+    fsdp:bool = setting(False, 'in a launch of several processes, shard the model, gradients and optimizer state over them (FSDP 2) instead of copying them to each (DDP)')
     mixed_precision:str|None = setting(None, "'bf16', 'fp16' (CUDA), or 'auto': bf16 where the hardware has it, else fp32", one_of('bf16', 'fp16', 'auto', 'no', 'fp32'))
     report_to:str|None = setting(None, "'tensorboard': event files in <out>/runs (needs the tensorboard package)", one_of('tensorboard', 'none'))
     show:bool = setting(True, 'print progress and results (the command always does)', cli=False)
@@ -97,6 +98,10 @@ class FinetuneSettings(_RunSettings):
         check_args(vars(self), task=one_of(*(k for k, t in load_tasks().items() if t.data is not None)))
         if self.lora_r is None and (self.merge or self.lora_targets):
             raise InputError(f"argument --{'merge' if self.merge else 'lora-targets'}: LoRA is off, so there are no adapters to {'merge' if self.merge else 'place'}: add --lora-r 8, or leave it out")
+        if self.fsdp and self.lora_r is not None:
+            raise InputError('argument --fsdp: LoRA (--lora-r) trains small adapters on a frozen model, and llmnb does not shard a peft model yet: leave out one of them')
+        if self.fsdp and load_tasks()[self.task].evaluate is not None:
+            raise InputError(f'argument --fsdp: the {self.task} task scores its held-out set in one process, which a sharded model cannot do yet: leave out --fsdp')
         if self.pack and self.processes() > 1:
             raise InputError('argument --pack: a packed batch is one row, which processes cannot share: train on one process, or leave out --pack')
 
@@ -119,7 +124,7 @@ class FinetuneCommand(FinetuneSettings):
         return FinetuneSettings(**{**kw, 'pack': False if self.no_pack else self.pack})
 
 # %% ../../nbs/51_apps.finetune.ipynb #e180fc93
-_UNSAVED = ('mixed_precision', 'learner')   # how to train, not what: run.json has never kept them, so older runs resume with the same keys
+_UNSAVED = ('mixed_precision', 'learner', 'fsdp')   # how to train, not what: run.json has never kept them, so older runs resume with the same keys
 _LATER = ('detector',)   # in run.json only when not at their defaults: the runs saved before they existed compare equal
 
 def _default_model(t:Task)->str:
@@ -252,7 +257,7 @@ def _load(s:FinetuneSettings, t:Task, model, fresh:bool, run:dict)->tuple:
 # %% ../../nbs/51_apps.finetune.ipynb #d8682db0
 def _learner(s:FinetuneSettings, t:Task, model, name, tok, dls, lora, run:dict, out:Path, tuned:bool):
     "The run's `Learner` (`finetune_learner`): checkpoints, reports, a teacher, LoRA; frozen first if `tuned` (a pretrained body under a new head)."
-    kw = dict(s.learner or {})
+    kw = dict(fsdp=s.fsdp, **(s.learner or {}))
     cbs = L(kw.pop('cbs', None)) + report_cbs(s.report_to, subfolder(out, 'runs')) + [SaveCheckpoint(out, every=s.save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
     if s.teacher is not None: cbs.append(_teacher(t, s.teacher, tok, dls, s.temperature, s.alpha))
     learn = finetune_learner(model, dls, t, lr=s.lr, cbs=cbs, freeze=tuned, lora=lora, lora_r=s.lora_r, lora_alpha=s.lora_alpha, lora_dropout=s.lora_dropout,

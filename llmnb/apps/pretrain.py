@@ -27,7 +27,7 @@ import torch
 from ..train.distributed import launch, agree
 from ..train.learner import lm_learner, silence, report_cbs, TargetLoss
 from ..train.checkpoint import SaveCheckpoint
-from fastai.callback.core import Callback, CancelTrainException
+from fastai.callback.core import Callback, CancelTrainException, CancelFitException
 from fastai.optimizer import OptimWrapper
 from fastai.torch_core import rank_distrib, num_distrib
 from ..train.estimate import estimate

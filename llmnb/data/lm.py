@@ -17,7 +17,7 @@ from fastai.torch_core import num_distrib
 from fastcore.basics import store_attr
 from transformers import PreTrainedTokenizerBase
 from ..core import InputError
-from .corpus import load_corpus, split_corpus, stream_corpus
+from .corpus import load_corpus, split_corpus
 from ..core import shift_right
 from .labelled import pad_batch
 from .tokenizers import _n_chars

@@ -89,10 +89,12 @@ def fsdp_plugin(model)->FullyShardedDataParallelPlugin:
 
 def _shard(model:nn.Module)->nn.Module:
     "FSDP 2 as accelerate applies it on GPUs (each Transformer block a unit, then the whole model), for CPU processes, where accelerate only replicates."
-    names = set(getattr(unwrap(model), '_no_split_modules', None) or [])
-    for m in model.modules():
+    hf = unwrap(model)
+    names = set(getattr(hf, '_no_split_modules', None) or [])
+    for m in hf.modules():
         if type(m).__name__ in names: fully_shard(m)
-    return fully_shard(model)
+    fully_shard(hf)   # the root unit is the HF model, not fastai's adapter around it: code that calls the HF model itself (evaluation, generation) gathers its weights too
+    return model
 
 # %% ../../nbs/35_train.distributed.ipynb #42f59407
 class Distributed(Callback):
