@@ -83,6 +83,7 @@ class _Trained(Settings):
     stream:bool = setting(False, 'read --data as a stream, tokenized as training goes, never loaded whole (a corpus larger than memory or disk); '
                                  'validation: the last file of a folder, a hub split, or the first --valid-rows rows')
     valid_rows:int = setting(1000, 'with --stream, when there is no file or split to hold out: the rows held out for validation', at_least(1))
+    num_proc:int|None = setting(None, 'processes that tokenize and pack the corpus before training (datasets.map; default: one); --stream tokenizes as it trains instead', at_least(1))
     tokenizer:str|Path = setting('char', "'char', 'bpe', or a tokenizer folder / HF name")
     vocab_size:int|None = setting(None, "BPE vocabulary size (default 4096); the model's vocabulary size for a loaded tokenizer", at_least(2))
     arch:str = setting('gpt', "'gpt' (causal LM), 'bert' (masked LM) or 'seq2seq' (an encoder–decoder, denoising as BART)",
@@ -152,7 +153,7 @@ class PretrainSettings(_Trained):
 _FREE = ('samples', 'max_new_tokens', 'temperature', 'top_k', 'top_p', 'prompt', 'save_every', 'report_to', 'compile',
          'max_iters', 'epochs', 'target_loss')   # a resumed run may change these: what it prints, samples and saves, and (said) a longer schedule
 _UNSAVED = ('column', 'encoding', 'fsdp')   # not in run.json: the runs saved before they were settings compare equal
-_LATER = (*_GPT_ONLY, 'optimizer', 'target_loss', 'sample_by', 'stream', 'valid_rows')   # in run.json only when not at their defaults: the runs saved before they existed compare equal
+_LATER = (*_GPT_ONLY, 'optimizer', 'target_loss', 'sample_by', 'stream', 'valid_rows', 'num_proc')   # in run.json only when not at their defaults: the runs saved before they existed compare equal
 
 def _last_values(st:dict)->dict:
     "The validation results a checkpoint's recorder holds (its last row: train loss, valid loss, accuracy, perplexity, ...)."
@@ -241,7 +242,7 @@ def _data(s:PretrainSettings, out:Path, say)->tuple:
     sp = split_corpus(load_corpus(s.corpus, column=s.column, encoding=s.encoding, sample_by=s.sample_by), s.valid_pct, s.seed)
     tok = AutoTokenizer.from_pretrained(out) if s.resume else _load_tokenizer(s.tokenizer, sp['train'], s.vocab_size, s.arch == 'bert', s.block_size)
     say(f'corpus: {len(sp["train"]):,} train / {len(sp["valid"]):,} valid documents; tokenizer: {s.tokenizer}, {len(tok)} tokens')
-    dls = lm_dataloaders(sp, tok, s.block_size, s.bs, mlm=s.arch == 'bert', infill=s.arch == 'seq2seq',
+    dls = lm_dataloaders(sp, tok, s.block_size, s.bs, mlm=s.arch == 'bert', infill=s.arch == 'seq2seq', num_proc=s.num_proc,
                          train_batches=s.eval_interval if s.epochs is None else None, valid_batches=s.eval_iters or None)
     return sp, tok, dls
 

@@ -203,6 +203,7 @@ def lm_dataloaders(corpus, # anything `load_corpus` takes, a `DatasetDict` with 
                    train_batches:int|None=None, # batches per training epoch, drawn at random (default: one pass)
                    valid_batches:int|None=None, # cap on validation batches (default: all)
                    num_workers:int=0, # DataLoader worker processes
+                   num_proc:int|None=None, # processes that tokenize and pack ahead (`datasets.map`; not for streams, packed as they are read)
                    device=None, # where batches go (default: fastai's default device)
                    **kwargs)->LMDataLoaders: # passed to `load_corpus`
     "Corpus to fastai `DataLoaders` of `(x, y)` blocks for causal or masked language modelling (or denoising), which keep `tok` and `block_size`."
@@ -214,7 +215,7 @@ def lm_dataloaders(corpus, # anything `load_corpus` takes, a `DatasetDict` with 
         {k: load_corpus(corpus, split=k) for k in ('train', 'valid')})
     else: sp = split_corpus(load_corpus(corpus, **kwargs), valid_pct, seed, shuffle_split)
     def _pack(k, v):
-        try: return pack(v, tok, block_size, shift=0 if mlm or infill else 1, what=f'the {"training" if k == "train" else "validation"} split')
+        try: return pack(v, tok, block_size, shift=0 if mlm or infill else 1, num_proc=num_proc, what=f'the {"training" if k == "train" else "validation"} split')
         except InputError as e: raise InputError(f'{e}; the whole corpus has {sum(_n_chars(v) for v in sp.values()):,} characters. Pass a smaller --block-size or more text'
                                                  + (', or a larger --valid-pct' if k == 'valid' else '')) from None
     blocks = {k: _pack(k, v) for k, v in sp.items()}

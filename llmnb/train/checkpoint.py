@@ -125,8 +125,9 @@ def before_batch(self:ExactResume):
     self.pos = (self.epoch, self.offset + self.iter)   # where the run is: what a checkpoint taken now continues from
     if self.restore is not None:
         rngs = self.restore['rng']
-        if len(rngs) != world_size() and not rank_distrib(): warnings.warn(f'resuming on {world_size()} process(es) a run saved on {len(rngs)}: the batches '
-            "continue where they stopped, but each process's random draws (dropout) start again from rank 0's saved state", stacklevel=2)
+        if len(rngs) != world_size() and not rank_distrib(): warnings.warn(f'resuming on {world_size()} process(es) a run saved on {len(rngs)}: ' + (
+            "a streamed corpus is split anew between the processes, so each reads on from the same number of batches, not the same rows; " if getattr(self.dl, 'per_process', False)
+            else 'the batches continue where they stopped, but ') + "each process's random draws (dropout) start again from rank 0's saved state", stacklevel=2)
         _set_rng_state(rngs[rank_distrib()] if rank_distrib() < len(rngs) else rngs[0])
         self.restore = None
 
