@@ -257,7 +257,7 @@ def _load(s:FinetuneSettings, t:Task, model, fresh:bool, run:dict)->tuple:
 # %% ../../nbs/51_apps.finetune.ipynb #d8682db0
 def _learner(s:FinetuneSettings, t:Task, model, name, tok, dls, lora, run:dict, out:Path, tuned:bool):
     "The run's `Learner` (`finetune_learner`): checkpoints, reports, a teacher, LoRA; frozen first if `tuned` (a pretrained body under a new head)."
-    kw = dict(fsdp=s.fsdp, **(s.learner or {}))
+    kw = {'fsdp': s.fsdp, **(s.learner or {})}   # `learner` may say it too
     cbs = L(kw.pop('cbs', None)) + report_cbs(s.report_to, subfolder(out, 'runs')) + [SaveCheckpoint(out, every=s.save_every, tok=tok, run_config=run)]   # the last one is the fine-tuned model
     if s.teacher is not None: cbs.append(_teacher(t, s.teacher, tok, dls, s.temperature, s.alpha))
     learn = finetune_learner(model, dls, t, lr=s.lr, cbs=cbs, freeze=tuned, lora=lora, lora_r=s.lora_r, lora_alpha=s.lora_alpha, lora_dropout=s.lora_dropout,
